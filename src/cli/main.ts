@@ -1,0 +1,29 @@
+// `npm run cli -- <command> ...`: the Node command-line tools. Each command module exports
+// `run(argv): Promise<number>` (the exit code) and is loaded only when asked for.
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  // Commands register here, one line each.
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    if (name && name !== '--help' && name !== 'help') console.error(`Unknown command "${name}".`);
+    console.error('Usage: npm run cli -- <command> [options]\nCommands:');
+    for (const [n, c] of Object.entries(commands)) console.error(`  ${n.padEnd(8)} ${c.summary}`);
+    return name && name !== '--help' && name !== 'help' ? 2 : 0;
+  }
+  const module = await command.load();
+  return module.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);

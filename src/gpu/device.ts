@@ -1,0 +1,145 @@
+// Device acquisition shared by the browser and Node: capability checks in one place, with failures that
+// say what is missing and how to get it (webgpu-samples' quitIfAdapterNotAvailable, made readable).
+import { BufferPool } from './buffers.ts';
+import { PipelineCache } from './pipelines.ts';
+
+/** Optional features we use when the adapter has them. */
+export interface GpuFeatures {
+  timestampQuery: boolean;
+  shaderF16: boolean;
+  subgroups: boolean;
+}
+
+/** Counters of GPU objects created; the compiled training step must leave them unchanged. */
+export interface GpuCounters {
+  pipelines: number;
+  buffers: number;
+  bindGroups: number;
+}
+
+/** Everything a launcher needs: the device, what it can do, and the caches that make creation one-time. */
+export interface Gpu {
+  device: GPUDevice;
+  adapterName: string;
+  features: GpuFeatures;
+  limits: GPUSupportedLimits;
+  pipelines: PipelineCache;
+  pool: BufferPool;
+  counters: GpuCounters;
+  /** Resolves with a message when the device is lost (never rejects). */
+  lost: Promise<string>;
+  /** Errors the device reported outside any error scope, newest last. */
+  uncapturedErrors: string[];
+  /** Set a callback for uncaptured errors and device loss (one place for both). */
+  onFault(callback: (message: string) => void): void;
+}
+
+/** The limits our kernels need; the device is requested with at least these (adapter permitting). */
+export const REQUIRED_LIMITS = {
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  maxStorageBuffersPerShaderStage: 8,
+  maxStorageBufferBindingSize: 128 * 1024 * 1024,
+} as const;
+
+/** Limits we raise to the adapter's maximum when it offers more (bigger models, bigger batches). */
+const RAISED_LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension'] as const;
+
+export class GpuUnavailableError extends Error {
+  override name = 'GpuUnavailableError';
+}
+
+/** A short human name for the adapter, e.g. "llvmpipe (Mesa 25.0.7)" or "SwiftShader". */
+export function describeAdapter(adapter: GPUAdapter): string {
+  const info = adapter.info;
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
+  if (parts.length === 0) return 'unknown adapter';
+  return [...new Set(parts)].join(' / ');
+}
+
+/**
+ * Request a device from an adapter with the features and limits we need. Throws GpuUnavailableError
+ * naming the limit that is too small.
+ */
+export async function createGpu(adapter: GPUAdapter, adapterName = describeAdapter(adapter)): Promise<Gpu> {
+  for (const [name, needed] of Object.entries(REQUIRED_LIMITS)) {
+    const have = adapter.limits[name as keyof GPUSupportedLimits] as number;
+    if (have < needed) {
+      throw new GpuUnavailableError(
+        `The GPU adapter "${adapterName}" offers ${name} = ${have}, but the kernels need at least ${needed}. ` +
+          'Try another browser or GPU, or update the graphics driver.',
+      );
+    }
+  }
+  const requiredFeatures: GPUFeatureName[] = [];
+  const features: GpuFeatures = {
+    timestampQuery: adapter.features.has('timestamp-query'),
+    shaderF16: adapter.features.has('shader-f16'),
+    subgroups: adapter.features.has('subgroups'),
+  };
+  if (features.timestampQuery) requiredFeatures.push('timestamp-query');
+  if (features.shaderF16) requiredFeatures.push('shader-f16');
+  if (features.subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
+
+  const requiredLimits: Record<string, number> = { ...REQUIRED_LIMITS };
+  for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name] as number;
+
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'playground' });
+  } catch (err) {
+    throw new GpuUnavailableError(`The GPU adapter "${adapterName}" refused to create a device: ${String(err)}`);
+  }
+  return wrapDevice(device, adapterName, features);
+}
+
+function wrapDevice(device: GPUDevice, adapterName: string, features: GpuFeatures): Gpu {
+  const counters: GpuCounters = { pipelines: 0, buffers: 0, bindGroups: 0 };
+  const uncapturedErrors: string[] = [];
+  let faultCallback: ((message: string) => void) | null = null;
+  device.addEventListener('uncapturederror', (event) => {
+    const message = `GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`;
+    uncapturedErrors.push(message);
+    faultCallback?.(message);
+  });
+  const lost = device.lost.then((info) => {
+    const message = `GPU device lost (${info.reason}): ${info.message}`;
+    if (info.reason !== 'destroyed') faultCallback?.(message);
+    return message;
+  });
+  return {
+    device,
+    adapterName,
+    features,
+    limits: device.limits,
+    pipelines: new PipelineCache(device, counters),
+    pool: new BufferPool(device, counters),
+    counters,
+    lost,
+    uncapturedErrors,
+    onFault(callback) {
+      faultCallback = callback;
+    },
+  };
+}
+
+/** Browser (page or worker): navigator.gpu, with messages for each way it can be missing. */
+export async function acquireBrowserGpu(): Promise<Gpu> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) {
+    throw new GpuUnavailableError(
+      'This browser does not expose WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge ' +
+        '(113+) on a secure origin (https or localhost); on Linux, start Chrome with ' +
+        '--enable-unsafe-webgpu --enable-features=Vulkan, or enable chrome://flags/#enable-unsafe-webgpu.',
+    );
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new GpuUnavailableError(
+      'WebGPU is present but no GPU adapter was granted (the GPU may be blocklisted or the driver too old). ' +
+        'Check chrome://gpu, update the graphics driver, or enable chrome://flags/#enable-unsafe-webgpu.',
+    );
+  }
+  return createGpu(adapter);
+}

@@ -1,0 +1,109 @@
+// The unit a launcher produces and a graph replays: one compute dispatch with its pipeline, its bind
+// group and its workgroup counts, all created once. Encoding a Dispatch creates no GPU object.
+import type { Gpu } from './device.ts';
+import { Usage } from './buffers.ts';
+
+export interface Dispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: readonly [number, number, number];
+}
+
+export const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
+
+/** Assert a launcher precondition (llm.c style) with a message naming the op. */
+export function require(condition: boolean, op: string, message: string): asserts condition {
+  if (!condition) throw new Error(`${op}: ${message}`);
+}
+
+/** Bind group 0 of `pipeline` with `resources[i]` at binding i (a buffer means the whole buffer). */
+export function createBindGroup(
+  gpu: Gpu,
+  pipeline: GPUComputePipeline,
+  resources: Array<GPUBuffer | GPUBufferBinding>,
+  label?: string,
+): GPUBindGroup {
+  gpu.counters.bindGroups++;
+  return gpu.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: resources.map((r, binding) => ({ binding, resource: 'buffer' in r ? r : { buffer: r } })),
+  });
+}
+
+export type UniformField = readonly ['u32' | 'i32' | 'f32', number];
+
+/** Pack scalar fields in order into a uniform block (4 bytes each, padded to 16 bytes). */
+export function packUniform(fields: readonly UniformField[]): ArrayBuffer {
+  const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
+  const view = new DataView(new ArrayBuffer(bytes));
+  fields.forEach(([type, value], i) => {
+    if (type === 'f32') view.setFloat32(i * 4, value, true);
+    else if (type === 'i32') view.setInt32(i * 4, value, true);
+    else {
+      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new Error(`u32 uniform out of range: ${value}`);
+      view.setUint32(i * 4, value, true);
+    }
+  });
+  return view.buffer;
+}
+
+/** A uniform buffer holding `fields`, created once by a launcher; rewrite it with writeUniform. */
+export function createUniform(gpu: Gpu, fields: readonly UniformField[], label = 'params'): GPUBuffer {
+  const data = packUniform(fields);
+  gpu.counters.buffers++;
+  const buffer = gpu.device.createBuffer({ size: data.byteLength, usage: Usage.UNIFORM | Usage.COPY_DST, label });
+  gpu.device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
+}
+
+export function writeUniform(gpu: Gpu, buffer: GPUBuffer, fields: readonly UniformField[]): void {
+  gpu.device.queue.writeBuffer(buffer, 0, packUniform(fields));
+}
+
+/** Build a Dispatch from a cached pipeline: the usual body of a launcher. */
+export function makeDispatch(
+  gpu: Gpu,
+  label: string,
+  pipeline: GPUComputePipeline,
+  resources: Array<GPUBuffer | GPUBufferBinding>,
+  workgroups: readonly [number, number?, number?],
+): Dispatch {
+  const [x, y = 1, z = 1] = workgroups;
+  const max = gpu.limits.maxComputeWorkgroupsPerDimension;
+  require(x <= max && y <= max && z <= max, label, `workgroup grid ${x}x${y}x${z} exceeds ${max} per dimension`);
+  return { label, pipeline, bindGroup: createBindGroup(gpu, pipeline, resources, label), workgroups: [x, y, z] };
+}
+
+/** Encode dispatches into one compute pass (no object creation beyond the pass itself). */
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
+  for (const d of dispatches) {
+    if (d.workgroups[0] === 0 || d.workgroups[1] === 0 || d.workgroups[2] === 0) continue;
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+  }
+}
+
+/** Encode and submit dispatches in one pass and one submit; resolves when the GPU has finished. */
+export async function runDispatches(gpu: Gpu, dispatches: readonly Dispatch[]): Promise<void> {
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  encodeDispatches(pass, dispatches);
+  pass.end();
+  gpu.device.queue.submit([encoder.finish()]);
+  await gpu.device.queue.onSubmittedWorkDone();
+}
+
+/**
+ * Workgroup grid for a 1-D kernel over n elements with `workgroupSize` threads per group, folded into
+ * y when x would exceed the per-dimension limit. Kernels recover the index as
+ * `gid.x + gid.y * (num_workgroups.x * WG)` and return when it is >= n.
+ */
+export function linearGrid(gpu: Gpu, n: number, workgroupSize: number): [number, number, number] {
+  const groups = ceilDiv(n, workgroupSize);
+  const max = gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (groups <= max) return [groups, 1, 1];
+  return [max, ceilDiv(groups, max), 1];
+}

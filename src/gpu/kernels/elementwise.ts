@@ -1,0 +1,29 @@
+// Launchers for shaders/elementwise.wgsl. Each returns a Dispatch built once; replaying it creates nothing.
+import type { Gpu } from '../device.ts';
+import { createUniform, linearGrid, makeDispatch, require, type Dispatch } from '../kernel.ts';
+import { numel, type GpuTensor } from '../tensor.ts';
+
+const SHADER = 'elementwise';
+const WORKGROUP = 256;
+
+function sameSize(op: string, ...tensors: GpuTensor[]): number {
+  const n = numel(tensors[0].shape);
+  for (const t of tensors) require(numel(t.shape) === n, op, `element counts differ: [${tensors.map((x) => x.shape).join('] vs [')}]`);
+  return n;
+}
+
+/** out = a + b (residual add), all the same element count. */
+export function residualAdd(gpu: Gpu, out: GpuTensor, a: GpuTensor, b: GpuTensor): Dispatch {
+  const n = sameSize('residualAdd', out, a, b);
+  const params = createUniform(gpu, [['u32', n]]);
+  const pipeline = gpu.pipelines.get(SHADER, 'add_forward');
+  return makeDispatch(gpu, 'residualAdd', pipeline, [params, out.buffer, a.buffer, b.buffer], linearGrid(gpu, n, WORKGROUP));
+}
+
+/** dinp = dout * (pre > 0), the ReLU backward from the saved pre-activation. */
+export function reluBackward(gpu: Gpu, dinp: GpuTensor, dout: GpuTensor, pre: GpuTensor): Dispatch {
+  const n = sameSize('reluBackward', dinp, dout, pre);
+  const params = createUniform(gpu, [['u32', n]]);
+  const pipeline = gpu.pipelines.get(SHADER, 'relu_backward');
+  return makeDispatch(gpu, 'reluBackward', pipeline, [params, dinp.buffer, dout.buffer, pre.buffer], linearGrid(gpu, n, WORKGROUP));
+}

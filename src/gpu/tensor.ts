@@ -1,0 +1,67 @@
+// Tensors on the GPU: a storage buffer with a declared shape and dtype. Upload and readback helpers for
+// tests and tools (the training step reads back through its own pool of mapped buffers instead).
+import type { Gpu } from './device.ts';
+import { Usage } from './buffers.ts';
+
+export type DType = 'f32' | 'i32' | 'u32';
+export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
+
+export interface GpuTensor<D extends DType = DType> {
+  buffer: GPUBuffer;
+  shape: readonly number[];
+  dtype: D;
+}
+
+export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** A tensor from the pool; its contents are whatever the pooled buffer held (zero if new). */
+export function createTensor<D extends DType = 'f32'>(gpu: Gpu, shape: readonly number[], dtype: D = 'f32' as D, label = 'tensor'): GpuTensor<D> {
+  return { buffer: gpu.pool.acquire(numel(shape) * 4, undefined, label), shape: [...shape], dtype };
+}
+
+/** A tensor filled with `data` (length must equal the shape's element count). */
+export function uploadTensor<D extends DType>(
+  gpu: Gpu,
+  data: TypedArrayOf<D> | number[],
+  shape: readonly number[],
+  dtype: D = 'f32' as D,
+  label = 'tensor',
+): GpuTensor<D> {
+  const n = numel(shape);
+  if (data.length !== n) throw new Error(`${label}: ${data.length} values for shape [${shape}] (${n} elements)`);
+  const typed = Array.isArray(data) ? toTyped(data, dtype) : data;
+  const t = createTensor(gpu, shape, dtype, label);
+  if (n > 0) gpu.device.queue.writeBuffer(t.buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
+  return t;
+}
+
+function toTyped(data: number[], dtype: DType): Float32Array | Int32Array | Uint32Array {
+  return dtype === 'f32' ? Float32Array.from(data) : dtype === 'i32' ? Int32Array.from(data) : Uint32Array.from(data);
+}
+
+/** Copy a tensor back to the CPU (creates a staging buffer: not for the step loop). */
+export async function readTensor<D extends DType>(gpu: Gpu, t: GpuTensor<D>): Promise<TypedArrayOf<D>> {
+  const bytes = numel(t.shape) * 4;
+  const raw = await readBuffer(gpu, t.buffer, bytes);
+  const out = t.dtype === 'f32' ? new Float32Array(raw) : t.dtype === 'i32' ? new Int32Array(raw) : new Uint32Array(raw);
+  return out as TypedArrayOf<D>;
+}
+
+export async function readBuffer(gpu: Gpu, buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+  if (bytes === 0) return new ArrayBuffer(0);
+  const size = Math.ceil(bytes / 4) * 4;
+  const staging = gpu.device.createBuffer({ size, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'readback' });
+  const encoder = gpu.device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
+  gpu.device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const copy = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  return copy;
+}
+
+/** Return a tensor's buffer to the pool. */
+export function releaseTensor(gpu: Gpu, t: GpuTensor): void {
+  gpu.pool.release(t.buffer);
+}
