@@ -5,6 +5,8 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const commands: Record<string, Command> = {
   // Commands register here, one line each.
+  corpus: { summary: 'check a TSV corpus import (kept pairs, rejected lines by reason)', load: () => import('./corpus.ts') },
+  bleu: { summary: 'corpus BLEU of --hyp against --ref files, as sacreBLEU prints it', load: () => import('./bleu.ts') },
 };
 
 async function main(argv: string[]): Promise<number> {

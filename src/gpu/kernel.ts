@@ -2,6 +2,7 @@
 // group and its workgroup counts, all created once. Encoding a Dispatch creates no GPU object.
 import type { Gpu } from './device.ts';
 import { Usage } from './buffers.ts';
+import { bindingOf, type GpuTensor } from './tensor.ts';
 
 export interface Dispatch {
   label: string;
@@ -17,18 +18,22 @@ export function require(condition: boolean, op: string, message: string): assert
   if (!condition) throw new Error(`${op}: ${message}`);
 }
 
+/** What a bind group entry can be given as: a whole buffer, a buffer range, or a tensor (its range). */
+export type Resource = GPUBuffer | GPUBufferBinding | GpuTensor;
+
+function toBinding(r: Resource): GPUBufferBinding {
+  if ('dtype' in r) return bindingOf(r);
+  if ('buffer' in r) return r;
+  return { buffer: r };
+}
+
 /** Bind group 0 of `pipeline` with `resources[i]` at binding i (a buffer means the whole buffer). */
-export function createBindGroup(
-  gpu: Gpu,
-  pipeline: GPUComputePipeline,
-  resources: Array<GPUBuffer | GPUBufferBinding>,
-  label?: string,
-): GPUBindGroup {
+export function createBindGroup(gpu: Gpu, pipeline: GPUComputePipeline, resources: Resource[], label?: string): GPUBindGroup {
   gpu.counters.bindGroups++;
   return gpu.device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),
-    entries: resources.map((r, binding) => ({ binding, resource: 'buffer' in r ? r : { buffer: r } })),
+    entries: resources.map((r, binding) => ({ binding, resource: toBinding(r) })),
   });
 }
 
@@ -67,7 +72,7 @@ export function makeDispatch(
   gpu: Gpu,
   label: string,
   pipeline: GPUComputePipeline,
-  resources: Array<GPUBuffer | GPUBufferBinding>,
+  resources: Resource[],
   workgroups: readonly [number, number?, number?],
 ): Dispatch {
   const [x, y = 1, z = 1] = workgroups;

@@ -10,6 +10,13 @@ export interface GpuTensor<D extends DType = DType> {
   buffer: GPUBuffer;
   shape: readonly number[];
   dtype: D;
+  /** Where element 0 sits in `buffer`, in bytes (a multiple of 256; default 0): a view of a larger buffer. */
+  byteOffset?: number;
+}
+
+/** The buffer range a tensor occupies, for a bind group entry. */
+export function bindingOf(t: GpuTensor): GPUBufferBinding {
+  return { buffer: t.buffer, offset: t.byteOffset ?? 0, size: Math.max(4, numel(t.shape) * 4) };
 }
 
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -42,7 +49,7 @@ function toTyped(data: number[], dtype: DType): Float32Array | Int32Array | Uint
 /** Copy a tensor back to the CPU (creates a staging buffer: not for the step loop). */
 export async function readTensor<D extends DType>(gpu: Gpu, t: GpuTensor<D>): Promise<TypedArrayOf<D>> {
   const bytes = numel(t.shape) * 4;
-  const raw = await readBuffer(gpu, t.buffer, bytes);
+  const raw = await readBuffer(gpu, t.buffer, bytes, t.byteOffset ?? 0);
   const out = t.dtype === 'f32' ? new Float32Array(raw) : t.dtype === 'i32' ? new Int32Array(raw) : new Uint32Array(raw);
   return out as TypedArrayOf<D>;
 }

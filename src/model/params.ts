@@ -5,7 +5,9 @@
 // self-attention sit side by side as one (D, 3D) block `wqkv` (and the biases as one (3D) block), the K/V
 // of a cross-attention as one (D, 2D) block, so one matmul computes all three projections. A logical
 // weight is then a column slice with row stride 3D (or 2D). All kappa/alpha vectors come last, contiguous,
-// so Adam's second parameter group and the simplex projection each cover one range.
+// so Adam's second parameter group and the simplex projection each cover one range. Every block starts
+// at a multiple of BLOCK_ALIGN elements (256 bytes, WebGPU's minStorageBufferOffsetAlignment), so a kernel
+// can bind any block as a buffer sub-range; the padding between blocks stays zero and is never trained.
 import type { ModelConfig } from './config.ts';
 
 export type ParamGroup = 'main' | 'branch';
@@ -41,6 +43,9 @@ export interface ParamTable {
   branchRange: { offset: number; count: number };
 }
 
+/** Elements per 256 bytes: block starts are aligned to this. */
+export const BLOCK_ALIGN = 64;
+
 export const numelOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 class TableBuilder {
@@ -48,10 +53,15 @@ class TableBuilder {
   blocks = new Map<string, ParamBlock>();
   size = 0;
 
-  /** A contiguous parameter. */
-  plain(key: string, shape: number[], init: InitKind, group: ParamGroup = 'main'): void {
+  align(): void {
+    this.size = Math.ceil(this.size / BLOCK_ALIGN) * BLOCK_ALIGN;
+  }
+
+  /** A contiguous parameter in its own block (`packed`: directly after the previous one, same block). */
+  plain(key: string, shape: number[], init: InitKind, group: ParamGroup = 'main', packed = false): void {
+    if (!packed) this.align();
     const n = numelOf(shape);
-    this.blocks.set(key, { name: key, offset: this.size, size: n });
+    if (!packed) this.blocks.set(key, { name: key, offset: this.size, size: n });
     this.entries.push({ key, shape, offset: this.size, rowStride: shape[shape.length - 1], group, init });
     this.size += n;
   }
@@ -59,9 +69,11 @@ class TableBuilder {
   /** Weights (D, w·D) with columns [i·D, (i+1)·D) = `keys[i]`, and biases (w·D) likewise. */
   packedProjection(prefix: string, names: string[], d: number): void {
     const width = names.length * d;
+    this.align();
     const weightOffset = this.size;
     this.blocks.set(`${prefix}.w${names.join('')}`, { name: `${prefix}.w${names.join('')}`, offset: weightOffset, size: d * width });
     this.size += d * width;
+    this.align();
     const biasOffset = this.size;
     this.blocks.set(`${prefix}.b${names.join('')}`, { name: `${prefix}.b${names.join('')}`, offset: biasOffset, size: width });
     this.size += width;
@@ -133,13 +145,16 @@ export function buildParamTable(config: ModelConfig): ParamTable {
     }
     b.ffn(`${p}.ffn`, config);
   }
+  b.align();
   const branchOffset = b.size;
   if (weighted) {
+    // One block: rows (kappa, alpha) per layer, enc then dec, each row M contiguous elements.
     const m = config.branches;
-    for (const p of [...range(config.encLayers).map((l) => `enc.${l}`), ...range(config.decLayers).map((l) => `dec.${l}`)]) {
-      b.plain(`${p}.kappa`, [m], branchInit(config), 'branch');
-      b.plain(`${p}.alpha`, [m], branchInit(config), 'branch');
+    for (const p of branchedLayers(config)) {
+      b.plain(`${p}.kappa`, [m], branchInit(config), 'branch', true);
+      b.plain(`${p}.alpha`, [m], branchInit(config), 'branch', true);
     }
+    b.blocks.set('branches', { name: 'branches', offset: branchOffset, size: b.size - branchOffset });
   }
   return {
     config,

@@ -22,3 +22,15 @@ export function reluBackward(dout: Vec, pre: Vec): Float64Array {
   for (let i = 0; i < dout.length; i++) out[i] = pre[i] > 0 ? dout[i] : 0;
   return out;
 }
+
+/** out + a */
+export function addInto(out: Vec, a: Vec): Float64Array {
+  return residualAdd(out, a);
+}
+
+/** out with [offset, offset + count) zeroed */
+export function fillZero(out: Vec, offset: number, count: number): Float64Array {
+  const r = Float64Array.from(out);
+  r.fill(0, offset, offset + count);
+  return r;
+}

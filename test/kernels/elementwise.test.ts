@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
 import { readTensor, uploadTensor, createTensor } from '../../src/gpu/tensor.ts';
 import { runDispatches } from '../../src/gpu/kernel.ts';
-import { residualAdd, reluBackward } from '../../src/gpu/kernels/elementwise.ts';
+import { residualAdd, reluBackward, addInto, copyTensor, fillZero } from '../../src/gpu/kernels/elementwise.ts';
 import * as ref from '../../src/reference/elementwise.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32 } from '../../src/testing/random.ts';
@@ -29,6 +29,18 @@ describe('elementwise kernels', () => {
       assertClose('relu_backward', await readTensor(gpu, dinp), ref.reluBackward(dout, pre), TOL);
     });
   }
+
+  it('add into, copy and fill zero (gradient plumbing)', async () => {
+    const gpu = await testGpu();
+    const n = 1000;
+    const a = randomF32(n, 7), b = randomF32(n, 8);
+    const ta = uploadTensor(gpu, a, [n]), tb = uploadTensor(gpu, b, [n]), tc = createTensor(gpu, [n]);
+    await runDispatches(gpu, [copyTensor(gpu, tc, ta), addInto(gpu, tc, tb), addInto(gpu, ta, tb)]);
+    assertClose('copy + add_into', await readTensor(gpu, tc), ref.residualAdd(a, b), TOL);
+    await runDispatches(gpu, [fillZero(gpu, tc, 13, 300)]);
+    assertClose('fill_zero', await readTensor(gpu, tc), ref.fillZero(ref.addInto(a, b), 13, 300), TOL);
+    expect(() => fillZero(gpu, tc, 900, 101)).toThrow(/fillZero: range \[900, 1001\) outside \[1000\]/);
+  });
 
   it('reference relu backward matches finite differences', () => {
     const x = Float64Array.from(randomF32(50, 5)).map((v) => (Math.abs(v) < 1e-3 ? 0.5 : v));

@@ -45,7 +45,10 @@ describe('parameter table', () => {
     const flat = new Float32Array(t.size);
     t.entries.forEach((e, i) => writeParam(flat, e, new Float32Array(e.shape.reduce((a, b) => a * b, 1)).fill(i + 1)));
     t.entries.forEach((e, i) => expect(readParam(flat, e).every((v) => v === i + 1)).toBe(true));
-    expect(flat.every((v) => v !== 0)).toBe(true);
+    for (const block of t.blocks.values()) {
+      expect(flat.subarray(block.offset, block.offset + block.size).every((v) => v !== 0)).toBe(true);
+      expect(block.offset % 64).toBe(0); // 256-byte aligned: bindable as a buffer sub-range
+    }
   });
 
   it('init is seeded, Xavier-bounded, and kappa/alpha start on the simplex', () => {

@@ -1,0 +1,114 @@
+// Token embedding with sinusoidal positions (model.md "Shared pieces"), forward and a deterministic backward.
+//   embedding_forward:  out (B*T, D) = embed (V, D)[tok] * sqrt(D) + pe (L, D)[t], t = row % T
+//                       (pe is a table built once on the CPU; tokens outside [0, V) embed as zero)
+//   embedding_sort:     sorted (2, B*T): row 0 the positions ordered by (token, position), row 1 their tokens
+//                       (tokens outside [0, V) as V). Each position's rank is counted against every key
+//                       token * B*T + position (tiles of 256 in workgroup memory, 4 keys per compare):
+//                       O((B*T)^2) compares, no atomics, a stable and deterministic order.
+//   embedding_backward: dembed (V, D) += sqrt(D) * sum over the positions of each token of dout (B*T, D),
+//                       in position order; one workgroup per sorted index, active only at the start of a
+//                       token's run (grid B*T, folded into y), threads over D with private accumulators.
+// Bindings: 0 params (uniform), then each entry point's buffers in the order of its comment.
+
+struct Params {
+  rows: u32,   // B*T
+  seq: u32,    // T
+  dim: u32,    // D
+  vocab: u32,  // V
+  scale: f32,  // sqrt(D)
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+// embedding_forward: 1 out, 2 tokens, 3 embed, 4 pe
+// embedding_sort: 1 sorted (write), 2 tokens
+// embedding_backward: 1 dembed, 2 sorted_in, 3 dout
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> tokens: array<i32>;
+@group(0) @binding(3) var<storage, read> embed: array<f32>;
+@group(0) @binding(4) var<storage, read> pe: array<f32>;
+@group(0) @binding(1) var<storage, read_write> sorted: array<i32>;
+@group(0) @binding(1) var<storage, read_write> dembed: array<f32>;
+@group(0) @binding(2) var<storage, read> sorted_in: array<i32>;
+@group(0) @binding(3) var<storage, read> dout: array<f32>;
+
+const BWD_WG = 64u;
+const BWD_ACC = 16u;  // D <= BWD_WG * BWD_ACC = 1024
+
+fn in_vocab(tok: i32) -> bool {
+  return tok >= 0 && u32(tok) < params.vocab;
+}
+
+@compute @workgroup_size(256)
+fn embedding_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * 256u;
+  let dim = params.dim;
+  if (i >= params.rows * dim) { return; }
+  let row = i / dim;
+  let d = i % dim;
+  let tok = tokens[row];
+  var e = 0.0;
+  if (in_vocab(tok)) { e = embed[u32(tok) * dim + d]; }
+  out[i] = e * params.scale + pe[(row % params.seq) * dim + d];
+}
+
+var<workgroup> tile: array<vec4u, 64>;  // 256 sort keys, padded with 0xffffffff past the end
+
+// Sort key of position n: token * rows + n, with tokens outside [0, V) mapped to V (then skipped).
+// The launcher checks (V + 1) * rows < 2^32, so keys are distinct and order by (token, position).
+fn sort_key(n: u32) -> u32 {
+  let tok = tokens[n];
+  let t = select(params.vocab, u32(tok), in_vocab(tok));
+  return t * params.rows + n;
+}
+
+@compute @workgroup_size(256)
+fn embedding_sort(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
+                  @builtin(local_invocation_index) lid: u32) {
+  let rows = params.rows;
+  let n = (wg.x + wg.y * groups.x) * 256u + lid;
+  var key = 0u;
+  if (n < rows) { key = sort_key(n); }
+  var rank = 0u;
+  for (var base = 0u; base < rows; base += 256u) {
+    var k = 0xffffffffu;
+    if (base + lid < rows) { k = sort_key(base + lid); }
+    tile[lid / 4u][lid % 4u] = k;
+    workgroupBarrier();
+    var below = vec4u(0u);
+    for (var t = 0u; t < 64u; t++) {
+      below += select(vec4u(0u), vec4u(1u), tile[t] < vec4u(key));
+    }
+    rank += below.x + below.y + below.z + below.w;
+    workgroupBarrier();
+  }
+  if (n < rows) {
+    sorted[rank] = i32(n);
+    sorted[rows + rank] = i32(key / rows);
+  }
+}
+
+@compute @workgroup_size(64)
+fn embedding_backward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
+                      @builtin(local_invocation_index) lid: u32) {
+  let rows = params.rows;
+  let dim = params.dim;
+  let i = wg.x + wg.y * groups.x;
+  if (i >= rows) { return; }
+  let tok = sorted_in[rows + i];
+  if ((i > 0u && sorted_in[rows + i - 1u] == tok) || !in_vocab(tok)) { return; }
+  var acc: array<f32, BWD_ACC>;
+  let slots = (dim + BWD_WG - 1u) / BWD_WG;
+  for (var j = i; j < rows; j++) {
+    if (sorted_in[rows + j] != tok) { break; }
+    let src = u32(sorted_in[j]) * dim;
+    for (var q = 0u; q < slots; q++) {
+      let d = lid + q * BWD_WG;
+      if (d < dim) { acc[q] += dout[src + d]; }
+    }
+  }
+  let dst = u32(tok) * dim;
+  for (var q = 0u; q < slots; q++) {
+    let d = lid + q * BWD_WG;
+    if (d < dim) { dembed[dst + d] += params.scale * acc[q]; }
+  }
+}

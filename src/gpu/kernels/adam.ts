@@ -1,0 +1,95 @@
+// Launcher for shaders/adam.wgsl: Adam over one range of the flat params/grads/m/v buffers, and the
+// per-step schedule buffer (step t, bias corrections, one learning rate per parameter group) that the
+// caller rewrites each step, so a learning-rate schedule changes nothing but buffer contents.
+import type { Gpu } from '../device.ts';
+import { createUniform, linearGrid, makeDispatch, require, type Dispatch } from '../kernel.ts';
+import { numel, uploadTensor, type GpuTensor } from '../tensor.ts';
+import { STEP_STATUS_WORDS } from './grad_norm.ts';
+
+const SHADER = 'adam';
+const WORKGROUP = 256;
+/** Words before the learning rates in the schedule buffer: [t, 1 - beta1^t, sqrt(1 - beta2^t), unused]. */
+export const ADAM_SCHEDULE_HEADER = 4;
+
+export interface AdamHyper {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/** model.md: beta1 0.9, beta2 0.98, eps 1e-9 (weight decay is always 0). */
+export const ADAM_DEFAULTS: AdamHyper = { beta1: 0.9, beta2: 0.98, eps: 1e-9 };
+
+/** Contents of the schedule buffer for step t (1-based): bias corrections in f64, then the group lrs. */
+export function adamScheduleWords(step: number, lrs: readonly number[], hyper: AdamHyper, out: Float32Array<ArrayBuffer> = new Float32Array(ADAM_SCHEDULE_HEADER + lrs.length)): Float32Array<ArrayBuffer> {
+  require(Number.isInteger(step) && step >= 1, 'adamSchedule', `step ${step} must be an integer >= 1`);
+  out[0] = step;
+  out[1] = 1 - hyper.beta1 ** step;
+  out[2] = Math.sqrt(1 - hyper.beta2 ** step);
+  out[3] = 0;
+  out.set(lrs, ADAM_SCHEDULE_HEADER);
+  return out;
+}
+
+export interface AdamSchedule {
+  tensor: GpuTensor<'f32'>;
+  groups: number;
+  hyper: AdamHyper;
+  /** Rewrite step t and the learning rates (one per group); a queue write, nothing is created. */
+  write(step: number, lrs: readonly number[]): void;
+}
+
+/** The schedule buffer for `groups` parameter groups, initialized to step 1 with learning rates 0. */
+export function createAdamSchedule(gpu: Gpu, groups: number, hyper: AdamHyper = ADAM_DEFAULTS): AdamSchedule {
+  require(Number.isInteger(groups) && groups >= 1, 'adamSchedule', `groups ${groups} must be >= 1`);
+  const words = adamScheduleWords(1, new Array<number>(groups).fill(0), hyper);
+  const tensor = uploadTensor(gpu, words, [words.length], 'f32', 'adam schedule');
+  const write = (step: number, lrs: readonly number[]): void => {
+    require(lrs.length === groups, 'adamSchedule', `${lrs.length} learning rates for ${groups} groups`);
+    gpu.device.queue.writeBuffer(tensor.buffer, 0, adamScheduleWords(step, lrs, hyper, words));
+  };
+  return { tensor, groups, hyper, write };
+}
+
+/** The flat buffers Adam reads and writes (params, grads, m, v share offsets) and the per-step inputs. */
+export interface AdamBuffers {
+  params: GpuTensor;
+  grads: GpuTensor;
+  m: GpuTensor;
+  v: GpuTensor;
+  /** Step status from gradNorm (or createStepStatus): clip scale and the non-finite skip flag. */
+  status: GpuTensor;
+  schedule: AdamSchedule;
+}
+
+export interface AdamRange {
+  /** First element of the range in the flat buffers (default 0). */
+  offset?: number;
+  /** Elements in the range (default: the rest of the buffers). */
+  count?: number;
+  /** Parameter group whose learning rate this range uses. */
+  group: number;
+}
+
+/** One Adam step over a range of the flat buffers (PyTorch form, see shaders/adam.wgsl). */
+export function adamUpdate(gpu: Gpu, bufs: AdamBuffers, range: AdamRange): Dispatch {
+  const op = 'adamUpdate';
+  const total = numel(bufs.params.shape);
+  const offset = range.offset ?? 0;
+  const count = range.count ?? total - offset;
+  const { hyper, groups } = bufs.schedule;
+  for (const name of ['grads', 'm', 'v'] as const) {
+    require(numel(bufs[name].shape) === total, op, `${name} has ${numel(bufs[name].shape)} elements, params ${total}`);
+  }
+  require(Number.isInteger(offset) && Number.isInteger(count) && offset >= 0 && count >= 0 && offset + count <= total, op, `range [${offset}, ${offset}+${count}) outside params of ${total} elements`);
+  require(Number.isInteger(range.group) && range.group >= 0 && range.group < groups, op, `group ${range.group} outside the schedule's ${groups} groups`);
+  require(numel(bufs.status.shape) >= STEP_STATUS_WORDS, op, `status needs ${STEP_STATUS_WORDS} words`);
+  require(hyper.beta1 >= 0 && hyper.beta1 < 1 && hyper.beta2 >= 0 && hyper.beta2 < 1 && hyper.eps > 0, op, 'betas must be in [0, 1) and eps > 0');
+  const config = createUniform(gpu, [
+    ['u32', offset], ['u32', count], ['u32', range.group],
+    ['f32', hyper.beta1], ['f32', hyper.beta2], ['f32', 1 - hyper.beta1], ['f32', 1 - hyper.beta2], ['f32', hyper.eps],
+  ]);
+  const pipeline = gpu.pipelines.get(SHADER, 'adam_update');
+  const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, bufs.params.buffer, bufs.grads.buffer, bufs.m.buffer, bufs.v.buffer];
+  return makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, count, WORKGROUP));
+}

@@ -1,0 +1,394 @@
+// The op table: every differentiable op of the model with its forward lowering and its ONE gradient rule,
+// side by side. Composites (attention blocks, FFNs, layers) are built from these in src/model/.
+// Conventions: `contribute(t)` gives the gradient target of t (overwrite the first time, accumulate after);
+// launchers that cannot accumulate write a scratch tensor that is then added in (accumulateInto).
+import { addInto, copyTensor, fillZero, reluBackward, residualAdd } from '../gpu/kernels/elementwise.ts';
+import { matmul, matmulGradSpecs, type GradMatmul, type MatmulLayout } from '../gpu/kernels/matmul.ts';
+import { columnSum } from '../gpu/kernels/reduce.ts';
+import { attentionBackward, attentionForward, attentionScratchShape, type AttentionSpec, type AttentionView } from '../gpu/kernels/attention.ts';
+import { alphaSumBackward, alphaSumForward, kappaScaleBackward, kappaScaleForward, weightsSoftmaxBackward, weightsSoftmaxForward, vectorSlice } from '../gpu/kernels/branches.ts';
+import { layernormBackward, layernormForward } from '../gpu/kernels/layernorm.ts';
+import { embeddingBackward, embeddingForward } from '../gpu/kernels/embedding.ts';
+import { crossEntropyBackward, crossEntropyForward } from '../gpu/kernels/cross_entropy.ts';
+import { dropoutBackward, dropoutForward } from '../gpu/kernels/dropout.ts';
+import type { Dispatch } from '../gpu/kernel.ts';
+import type { Graph, GradContext, GradTarget, LowerContext, Node, Tensor } from './graph.ts';
+
+const numelOf = (t: Tensor): number => t.shape.reduce((a, b) => a * b, 1);
+
+/** Emit `node`, whose output is `value`, so that it lands in t's gradient (copy or add when needed). */
+function contributeVia(g: GradContext, t: Tensor, label: string, write: (target: Tensor) => Node): void {
+  const target = g.contribute(t);
+  if (!target.accumulate) {
+    g.emit(write(target.tensor));
+    return;
+  }
+  const tmp = g.scratch(`${label}.tmp`, t.shape);
+  g.emit(write(tmp));
+  g.emit({ label: `${label} accumulate`, reads: [tmp, target.tensor], writes: [target.tensor], lower: (c) => [addInto(c.gpu, c.view(target.tensor), c.view(tmp))] });
+}
+
+/** t's gradient += value (value is a complete tensor already computed). */
+function contributeTensor(g: GradContext, t: Tensor, value: Tensor, label: string): void {
+  const target = g.contribute(t);
+  g.emit({
+    label: `${label} ${target.accumulate ? 'accumulate' : 'copy'}`,
+    reads: target.accumulate ? [value, target.tensor] : [value],
+    writes: [target.tensor],
+    lower: (c) => [target.accumulate ? addInto(c.gpu, c.view(target.tensor), c.view(value)) : copyTensor(c.gpu, c.view(target.tensor), c.view(value))],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Matmul: C = act(op(A) @ op(B) + bias), any strided/batched layout of src/gpu/kernels/matmul.ts.
+// Offsets in `layout` are relative to each tensor; the tensors' own storage offsets are added when lowering.
+
+export interface MatmulOpArgs {
+  label: string;
+  a: Tensor;
+  b: Tensor;
+  layout: MatmulLayout;
+  bias?: Tensor;
+  /** Output shape (C is a fresh tensor that the op writes entirely). */
+  outShape: readonly number[];
+  /**
+   * Bias columns [start, start + count) whose gradient is exactly zero in theory: written as 0. Used for
+   * the key bias bk: softmax is invariant to a per-row constant, and q·bk is one, so dL/dbk = 0; computed
+   * in f32 it is rounding noise that Adam (eps 1e-9) would turn into learning-rate-sized steps.
+   */
+  zeroBiasGrad?: { start: number; count: number };
+}
+
+function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout: MatmulLayout, bias?: Tensor): Dispatch {
+  const la = c.loc(a), lb = c.loc(b), lc = c.loc(out), lbias = bias ? c.loc(bias) : undefined;
+  return matmul(c.gpu, lc.tensor, la.tensor, lb.tensor, {
+    ...layout,
+    offsetA: (layout.offsetA ?? 0) + la.offset,
+    offsetB: (layout.offsetB ?? 0) + lb.offset,
+    offsetC: (layout.offsetC ?? 0) + lc.offset,
+    bias: lbias?.tensor,
+    biasOffset: (layout.biasOffset ?? 0) + (lbias?.offset ?? 0),
+  });
+}
+
+export function matmulOp(graph: Graph, args: MatmulOpArgs): Tensor {
+  const { a, b, bias, layout, label } = args;
+  const out = graph.tensor(label, args.outShape);
+  graph.add({
+    label,
+    reads: bias ? [a, b, bias] : [a, b],
+    writes: [out],
+    lower: (c) => [lowerMatmul(c, out, a, b, layout, bias)],
+    grad(g) {
+      const dout = g.gradOf(out);
+      if (!dout) return;
+      // A fused ReLU: the gradient of the pre-activation, from the saved output (relu(x) > 0 iff x > 0).
+      let dc = dout;
+      if (layout.relu) {
+        dc = g.scratch(`${label}.dpre`, out.shape);
+        const dpre = dc;
+        g.emit({ label: `${label} relu backward`, reads: [dout, out], writes: [dpre], lower: (c) => [reluBackward(c.gpu, c.view(dpre), c.view(dout), c.view(out))] });
+      }
+      const linear: MatmulLayout = { ...layout, relu: false, accumulate: false };
+      emitMatmulGrads(g, label, linear, a, b, dc);
+      if (bias) emitBiasGrad(g, label, linear, bias, dc);
+      if (bias && args.zeroBiasGrad) zeroGradSlice(g, bias, args.zeroBiasGrad.start, args.zeroBiasGrad.count, `${label} exact-zero bias grad`);
+    },
+  });
+  return out;
+}
+
+function emitMatmulGrads(g: GradContext, label: string, layout: MatmulLayout, a: Tensor, b: Tensor, dc: Tensor): void {
+  for (const [operand, t] of [['a', a], ['b', b]] as const) {
+    if (t.dtype !== 'f32') continue;
+    const target = g.contribute(t);
+    const specs = matmulGradSpecs(layout, target.accumulate);
+    const terms = operand === 'a' ? specs.da : specs.db;
+    const pick = (name: GradMatmul['a']): Tensor => (name === 'a' ? a : name === 'b' ? b : dc);
+    g.emit({
+      label: `${label} d${operand}`,
+      reads: [a, b, dc].filter((x) => x !== t).concat(target.accumulate ? [target.tensor] : []),
+      writes: [target.tensor],
+      lower: (c) => terms.map((term) => lowerMatmul(c, target.tensor, pick(term.a), pick(term.b), term.spec)),
+    });
+  }
+}
+
+function emitBiasGrad(g: GradContext, label: string, layout: MatmulLayout, bias: Tensor, dc: Tensor): void {
+  const batch = layout.batch ?? 1;
+  const rows = layout.m, cols = layout.n;
+  if ((layout.ldc ?? cols) !== cols || (layout.offsetC ?? 0) !== 0 || (batch > 1 && (layout.strideC ?? rows * cols) !== rows * cols)) {
+    throw new Error(`${label}: bias gradient needs a contiguous output`);
+  }
+  if (batch > 1 && (layout.biasStride ?? 0) !== cols) throw new Error(`${label}: a batched bias must have stride n`);
+  const target: GradTarget = g.contribute(bias);
+  g.emit({
+    label: `${label} dbias`,
+    reads: target.accumulate ? [dc, target.tensor] : [dc],
+    writes: [target.tensor],
+    lower: (c) => columnSum(c.gpu, c.view(target.tensor), c.view(dc), { batch, accumulate: target.accumulate }),
+  });
+}
+
+/** Zero `count` elements of a parameter's gradient from `offset` (an exactly-zero gradient, see attention). */
+export function zeroGradSlice(g: GradContext, param: Tensor, offset: number, count: number, label: string): void {
+  const target = g.contribute(param);
+  if (!target.accumulate) throw new Error(`${label}: zeroing a gradient that was never written`);
+  g.emit({ label, reads: [target.tensor], writes: [target.tensor], lower: (c) => {
+    const l = c.loc(target.tensor);
+    return [fillZero(c.gpu, l.tensor, l.offset + offset, count)];
+  } });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fused attention over column slices of projection outputs.
+
+export interface AttentionInput {
+  tensor: Tensor;
+  /** Column of head 0 within a row, and the row length. */
+  column: number;
+  rowStride: number;
+}
+
+export function attentionOp(
+  graph: Graph, label: string, spec: Omit<AttentionSpec, 'keyTokens'>, keyTokens: Tensor,
+  q: AttentionInput, k: AttentionInput, v: AttentionInput,
+): Tensor {
+  const d = spec.heads * spec.dHead;
+  const out = graph.tensor(label, [spec.batch * spec.tq, d]);
+  const lse = graph.tensor(`${label}.lse`, [spec.batch, spec.heads, spec.tq]);
+  const inputs = [q.tensor, k.tensor, v.tensor].filter((t, i, all) => all.indexOf(t) === i);
+  const view = (c: LowerContext, x: AttentionInput): AttentionView => {
+    const l = c.loc(x.tensor);
+    return { tensor: l.tensor, offset: l.offset + x.column, rowStride: x.rowStride };
+  };
+  const fullSpec = (c: LowerContext): AttentionSpec => ({ ...spec, keyTokens: c.view(keyTokens) });
+  graph.add({
+    label,
+    reads: [...inputs, keyTokens],
+    writes: [out, lse],
+    lower: (c) => attentionForward(c.gpu, fullSpec(c), view(c, q), view(c, k), view(c, v), { tensor: c.view(out), rowStride: d }, c.view(lse), c.seeds),
+    grad(g) {
+      const dout = g.gradOf(out);
+      if (!dout) return;
+      // Each input tensor's gradient is written whole by this backward (its only consumer).
+      const targets = new Map<Tensor, Tensor>();
+      for (const t of inputs) {
+        const target = g.contribute(t);
+        if (target.accumulate) throw new Error(`${label}: its projections must feed only this attention`);
+        targets.set(t, target.tensor);
+      }
+      const scratch = g.scratch(`${label}.scratch`, attentionScratchShape({ ...spec }), 'u32');
+      const grad = (x: AttentionInput): AttentionInput => ({ ...x, tensor: targets.get(x.tensor)! });
+      g.emit({
+        label: `${label} backward`,
+        reads: [...inputs, keyTokens, out, lse, dout],
+        writes: [...targets.values(), scratch],
+        lower: (c) =>
+          attentionBackward(c.gpu, fullSpec(c), view(c, q), view(c, k), view(c, v), { tensor: c.view(out), rowStride: d }, c.view(lse),
+            { tensor: c.view(dout), rowStride: d }, view(c, grad(q)), view(c, grad(k)), view(c, grad(v)), c.seeds, c.view(scratch)),
+      });
+    },
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Weighted branches: a = kappa[m] * h[m];  y = sum_m alpha[m] f[m]  (branch-major (M, N, D) tensors).
+
+export function kappaScaleOp(graph: Graph, label: string, h: Tensor, kappa: Tensor, trainable: boolean): Tensor {
+  const out = graph.tensor(label, h.shape);
+  graph.add({
+    label,
+    reads: [h, kappa],
+    writes: [out],
+    lower: (c) => [kappaScaleForward(c.gpu, c.view(out), c.view(h), vec(c, kappa))],
+    grad(g) {
+      const da = g.gradOf(out);
+      if (!da) return;
+      const dh = g.contribute(h);
+      const dk = trainable ? g.contribute(kappa) : null;
+      g.emit({
+        label: `${label} backward`,
+        reads: [da, h, kappa, ...(dh.accumulate ? [dh.tensor] : []), ...(dk?.accumulate ? [dk.tensor] : [])],
+        writes: dk ? [dh.tensor, dk.tensor] : [dh.tensor],
+        lower: (c) => kappaScaleBackward(c.gpu, {
+          dh: c.view(dh.tensor), dkappa: dk ? vec(c, dk.tensor) : undefined, da: c.view(da), h: c.view(h), kappa: vec(c, kappa),
+          accumulate: dh.accumulate, accumulateWeights: dk?.accumulate ?? false,
+        }),
+      });
+    },
+  });
+  return out;
+}
+
+export function alphaSumOp(graph: Graph, label: string, f: Tensor, alpha: Tensor, trainable: boolean): Tensor {
+  const out = graph.tensor(label, f.shape.slice(1));
+  graph.add({
+    label,
+    reads: [f, alpha],
+    writes: [out],
+    lower: (c) => [alphaSumForward(c.gpu, c.view(out), c.view(f), vec(c, alpha))],
+    grad(g) {
+      const dy = g.gradOf(out);
+      if (!dy) return;
+      const df = g.contribute(f);
+      const da = trainable ? g.contribute(alpha) : null;
+      g.emit({
+        label: `${label} backward`,
+        reads: [dy, f, alpha, ...(df.accumulate ? [df.tensor] : []), ...(da?.accumulate ? [da.tensor] : [])],
+        writes: da ? [df.tensor, da.tensor] : [df.tensor],
+        lower: (c) => alphaSumBackward(c.gpu, {
+          df: c.view(df.tensor), dalpha: da ? vec(c, da.tensor) : undefined, dy: c.view(dy), f: c.view(f), alpha: vec(c, alpha),
+          accumulate: df.accumulate, accumulateWeights: da?.accumulate ?? false,
+        }),
+      });
+    },
+  });
+  return out;
+}
+
+/** Effective weights softmax(logits) of one (M) vector (weighting = softmax). */
+export function weightsSoftmaxOp(graph: Graph, label: string, logits: Tensor): Tensor {
+  const m = numelOf(logits);
+  const out = graph.tensor(label, [m]);
+  graph.add({
+    label,
+    reads: [logits],
+    writes: [out],
+    lower: (c) => [weightsSoftmaxForward(c.gpu, vec(c, out), vec(c, logits), 1, m)],
+    grad(g) {
+      const dw = g.gradOf(out);
+      if (!dw) return;
+      const dl = g.contribute(logits);
+      g.emit({
+        label: `${label} backward`,
+        reads: [out, dw, ...(dl.accumulate ? [dl.tensor] : [])],
+        writes: [dl.tensor],
+        lower: (c) => [weightsSoftmaxBackward(c.gpu, { dlogits: vec(c, dl.tensor), w: vec(c, out), dw: vec(c, dw), rows: 1, m, accumulate: dl.accumulate })],
+      });
+    },
+  });
+  return out;
+}
+
+function vec(c: LowerContext, t: Tensor) {
+  const l = c.loc(t);
+  return vectorSlice(l.tensor, l.offset);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// LayerNorm, residual add, dropout, embedding, loss.
+
+export function layerNormOp(graph: Graph, label: string, x: Tensor, gain: Tensor, bias: Tensor): Tensor {
+  const rows = x.shape[0];
+  const y = graph.tensor(label, x.shape);
+  const mean = graph.tensor(`${label}.mean`, [rows]);
+  const rstd = graph.tensor(`${label}.rstd`, [rows]);
+  graph.add({
+    label,
+    reads: [x, gain, bias],
+    writes: [y, mean, rstd],
+    lower: (c) => [layernormForward(c.gpu, { y: c.view(y), mean: c.view(mean), rstd: c.view(rstd), x: c.view(x), g: c.view(gain), b: c.view(bias) })],
+    grad(g) {
+      const dy = g.gradOf(y);
+      if (!dy) return;
+      const dx = g.contribute(x), dg = g.contribute(gain), db = g.contribute(bias);
+      if (dg.accumulate !== db.accumulate) throw new Error(`${label}: gain and bias gradients out of step`);
+      g.emit({
+        label: `${label} backward`,
+        reads: [dy, x, gain, mean, rstd, ...(dx.accumulate ? [dx.tensor] : []), ...(dg.accumulate ? [dg.tensor, db.tensor] : [])],
+        writes: [dx.tensor, dg.tensor, db.tensor],
+        lower: (c) => layernormBackward(c.gpu, {
+          dx: c.view(dx.tensor), dg: c.view(dg.tensor), db: c.view(db.tensor), dy: c.view(dy), x: c.view(x), g: c.view(gain),
+          mean: c.view(mean), rstd: c.view(rstd), accumulate: dx.accumulate, accumulateParams: dg.accumulate,
+        }),
+      });
+    },
+  });
+  return y;
+}
+
+/** c = a + b (the residual connection). */
+export function addOp(graph: Graph, label: string, a: Tensor, b: Tensor): Tensor {
+  const out = graph.tensor(label, a.shape);
+  graph.add({
+    label,
+    reads: [a, b],
+    writes: [out],
+    lower: (c) => [residualAddDispatch(c, out, a, b)],
+    grad(g) {
+      const d = g.gradOf(out);
+      if (!d) return;
+      contributeTensor(g, b, d, `${label} db`);
+      contributeTensor(g, a, d, `${label} da`);
+    },
+  });
+  return out;
+}
+
+function residualAddDispatch(c: LowerContext, out: Tensor, a: Tensor, b: Tensor): Dispatch {
+  return residualAdd(c.gpu, c.view(out), c.view(a), c.view(b));
+}
+
+/** Dropout with a fresh stream; the identity (no node) at rate 0. */
+export function dropoutOp(graph: Graph, label: string, x: Tensor, rate: number): Tensor {
+  if (rate <= 0) return x;
+  const stream = graph.nextStream();
+  const out = graph.tensor(label, x.shape);
+  graph.add({
+    label,
+    reads: [x],
+    writes: [out],
+    lower: (c) => [dropoutForward(c.gpu, c.view(out), c.view(x), c.seeds, { rate, stream })],
+    grad(g) {
+      const d = g.gradOf(out);
+      if (!d) return;
+      contributeVia(g, x, `${label} backward`, (target) => ({
+        label: `${label} backward`, reads: [d], writes: [target],
+        lower: (c) => [dropoutBackward(c.gpu, c.view(target), c.view(d), c.seeds, { rate, stream })],
+      }));
+    },
+  });
+  return out;
+}
+
+/** x (B*T, D) = embed[tokens] * sqrt(D) + PE[t]. The tied embedding's gradient is always accumulated into. */
+export function embeddingOp(graph: Graph, label: string, tokens: Tensor, embed: Tensor, positions: Tensor): Tensor {
+  const [b, t] = tokens.shape;
+  const out = graph.tensor(label, [b * t, embed.shape[1]]);
+  graph.add({
+    label,
+    reads: [tokens, embed, positions],
+    writes: [out],
+    lower: (c) => [embeddingForward(c.gpu, { out: c.view(out), tokens: c.view(tokens), embed: c.view(embed), pe: c.view(positions) })],
+    grad(g) {
+      const d = g.gradOf(out);
+      if (!d) return;
+      const target = g.contribute(embed);
+      if (!target.accumulate) throw new Error(`${label}: the tied output projection must write the embedding gradient first`);
+      g.emit({ label: `${label} backward`, reads: [d, tokens, target.tensor], writes: [target.tensor], lower: (c) => embeddingBackward(c.gpu, { dembed: c.view(target.tensor), tokens: c.view(tokens), dout: c.view(d) }) });
+    },
+  });
+  return out;
+}
+
+/** stats (2) = [mean label-smoothed CE over non-PAD targets, their count]: the loss node. */
+export function crossEntropyOp(graph: Graph, label: string, logits: Tensor, targets: Tensor, smoothing: number): Tensor {
+  const stats = graph.tensor(label, [2]);
+  const lse = graph.tensor(`${label}.lse`, [logits.shape[0]]);
+  graph.add({
+    label,
+    isLoss: true,
+    reads: [logits, targets],
+    writes: [stats, lse],
+    lower: (c) => crossEntropyForward(c.gpu, { stats: c.view(stats), lse: c.view(lse), logits: c.view(logits), targets: c.view(targets), smoothing }),
+    grad(g) {
+      contributeVia(g, logits, `${label} backward`, (target) => ({
+        label: `${label} backward`, reads: [logits, targets, lse, stats], writes: [target],
+        lower: (c) => [crossEntropyBackward(c.gpu, { dlogits: c.view(target), logits: c.view(logits), targets: c.view(targets), lse: c.view(lse), stats: c.view(stats), smoothing })],
+      }));
+    },
+  });
+  return stats;
+}

@@ -1,0 +1,106 @@
+// GPU embedding forward (with the PE table) and the deterministic scatter-add backward against the f64
+// reference: ragged shapes, repeated tokens and PAD runs spanning sort tiles, accumulation into dembed,
+// replay determinism; the reference backward against finite differences.
+import { describe, expect, it } from 'vitest';
+import { testGpu } from '../helpers/gpu.ts';
+import type { Gpu } from '../../src/gpu/device.ts';
+import { runDispatches, type Dispatch } from '../../src/gpu/kernel.ts';
+import { createTensor, readTensor, uploadTensor } from '../../src/gpu/tensor.ts';
+import { createPositionalTable, embeddingBackward, embeddingForward } from '../../src/gpu/kernels/embedding.ts';
+import * as ref from '../../src/reference/embedding.ts';
+import { assertClose } from '../../src/testing/compare.ts';
+import { randomF32, randomInts } from '../../src/testing/random.ts';
+import { numericalGradient, weightedSum } from '../../src/testing/finite-diff.ts';
+
+const TOL = { atol: 1e-5, rtol: 1e-5 };
+
+async function run(gpu: Gpu, build: () => Dispatch[]): Promise<void> {
+  gpu.device.pushErrorScope('validation');
+  await runDispatches(gpu, build());
+  const error = await gpu.device.popErrorScope();
+  if (error) throw new Error(error.message);
+}
+
+/** Tokens (B, T) in [0, V) with a PAD (0) tail on every other sentence, as a batch would have. */
+function batchTokens(b: number, t: number, vocab: number, seed: number): Int32Array {
+  const tokens = randomInts(b * t, seed, 0, vocab);
+  for (let s = 1; s < b; s += 2) tokens.fill(0, s * t + Math.ceil(t / 2), (s + 1) * t);
+  return tokens;
+}
+
+const SHAPES: Array<[b: number, t: number, vocab: number, dim: number]> = [
+  [1, 1, 1, 1],
+  [3, 7, 11, 13],
+  [5, 13, 50, 33],
+  [4, 100, 9, 70], // 400 positions: several sort tiles, long runs of equal tokens
+  [2, 5, 20, 1024],
+];
+
+describe('embedding kernels', () => {
+  for (const [b, t, vocab, dim] of SHAPES) {
+    it(`forward, B=${b} T=${t} V=${vocab} D=${dim}`, async () => {
+      const gpu = await testGpu();
+      const tokens = batchTokens(b, t, vocab, b * t + dim);
+      const embed = randomF32(vocab * dim, 2);
+      const out = createTensor(gpu, [b * t, dim]);
+      const args = {
+        out,
+        tokens: uploadTensor(gpu, tokens, [b, t], 'i32'),
+        embed: uploadTensor(gpu, embed, [vocab, dim]),
+        pe: createPositionalTable(gpu, t + 3, dim),
+      };
+      await run(gpu, () => [embeddingForward(gpu, args)]);
+      assertClose('out', await readTensor(gpu, out), ref.embeddingForward(tokens, embed, b, t, dim), TOL);
+    });
+
+    it(`backward accumulates, B=${b} T=${t} V=${vocab} D=${dim}`, async () => {
+      const gpu = await testGpu();
+      const tokens = batchTokens(b, t, vocab, b * t + dim + 1);
+      const doutv = randomF32(b * t * dim, 3), prior = randomF32(vocab * dim, 4);
+      const dembed = uploadTensor(gpu, prior, [vocab, dim]);
+      const args = { dembed, tokens: uploadTensor(gpu, tokens, [b, t], 'i32'), dout: uploadTensor(gpu, doutv, [b * t, dim]) };
+      await run(gpu, () => embeddingBackward(gpu, args));
+      const expected = ref.embeddingBackward(tokens, doutv, vocab, dim).map((v, i) => v + prior[i]);
+      assertClose('dembed', await readTensor(gpu, dembed), expected, { atol: 1e-4, rtol: 1e-5 });
+    });
+  }
+
+  it('PE table matches the reference at long positions', async () => {
+    const gpu = await testGpu();
+    const [len, dim] = [512, 65];
+    const pe = createPositionalTable(gpu, len, dim);
+    assertClose('pe', await readTensor(gpu, pe), ref.positionalEncoding(len, dim), { atol: 1e-6, rtol: 0 });
+  });
+
+  it('backward is bitwise deterministic across replays', async () => {
+    const gpu = await testGpu();
+    const [b, t, vocab, dim] = [8, 64, 5, 40];
+    const tokens = uploadTensor(gpu, batchTokens(b, t, vocab, 70), [b, t], 'i32');
+    const dout = uploadTensor(gpu, randomF32(b * t * dim, 71, -10, 10), [b * t, dim]);
+    const dembed = uploadTensor(gpu, new Float32Array(vocab * dim), [vocab, dim]);
+    const dispatches = embeddingBackward(gpu, { dembed, tokens, dout });
+    await run(gpu, () => dispatches);
+    const first = Array.from(await readTensor(gpu, dembed));
+    gpu.device.queue.writeBuffer(dembed.buffer, 0, new Float32Array(vocab * dim));
+    await run(gpu, () => dispatches);
+    expect(Array.from(await readTensor(gpu, dembed))).toEqual(first);
+  });
+
+  it('reference backward matches finite differences', () => {
+    const [b, t, vocab, dim] = [2, 3, 4, 5];
+    const tokens = Int32Array.from([1, 3, 1, 0, 1, 2]);
+    const embed = Float64Array.from(randomF32(vocab * dim, 80));
+    const w = randomF32(b * t * dim, 81);
+    const numeric = numericalGradient(() => weightedSum(ref.embeddingForward(tokens, embed, b, t, dim), w), embed);
+    assertClose('dembed', ref.embeddingBackward(tokens, w, vocab, dim), numeric, { atol: 1e-6, rtol: 1e-5 });
+  });
+
+  it('launchers check shapes', async () => {
+    const gpu = await testGpu();
+    const tokens = uploadTensor(gpu, new Int32Array(6), [2, 3], 'i32');
+    const embed = createTensor(gpu, [4, 8]);
+    const pe = createPositionalTable(gpu, 2, 8);
+    expect(() => embeddingForward(gpu, { out: createTensor(gpu, [6, 8]), tokens, embed, pe })).toThrow(/embeddingForward: pe must be/);
+    expect(() => embeddingBackward(gpu, { dembed: embed, tokens, dout: createTensor(gpu, [5, 8]) })).toThrow(/embeddingBackward: expected/);
+  });
+});

@@ -1,0 +1,118 @@
+// GPU LayerNorm forward/backward against the f64 reference on ragged shapes (D not a multiple of 256,
+// N spanning several dg/db chunks), accumulate paths, and the reference backward against finite differences.
+import { describe, expect, it } from 'vitest';
+import { testGpu } from '../helpers/gpu.ts';
+import type { Gpu } from '../../src/gpu/device.ts';
+import { runDispatches, type Dispatch } from '../../src/gpu/kernel.ts';
+import { createTensor, readBuffer, readTensor, uploadTensor, type GpuTensor } from '../../src/gpu/tensor.ts';
+import { layernormBackward, layernormForward, LAYERNORM_ROWS_PER_CHUNK } from '../../src/gpu/kernels/layernorm.ts';
+import * as ref from '../../src/reference/layernorm.ts';
+import { assertClose } from '../../src/testing/compare.ts';
+import { randomF32 } from '../../src/testing/random.ts';
+import { numericalGradient, weightedSum } from '../../src/testing/finite-diff.ts';
+
+const TOL = { atol: 5e-5, rtol: 1e-4 };
+
+async function run(gpu: Gpu, build: () => Dispatch[]): Promise<void> {
+  gpu.device.pushErrorScope('validation');
+  await runDispatches(gpu, build());
+  const error = await gpu.device.popErrorScope();
+  if (error) throw new Error(error.message);
+}
+
+const addInto = (a: Float64Array, prior: ArrayLike<number>): Float64Array => a.map((v, i) => v + prior[i]);
+
+const SHAPES: Array<[rows: number, dim: number, offset: number]> = [
+  [1, 1, 0],
+  [7, 13, 0],
+  [65, 33, 3], // x around 3: the variance must be taken of centred values
+  [3 * LAYERNORM_ROWS_PER_CHUNK + 5, 300, 0],
+  [9, 1024, 0],
+];
+
+describe('layernorm kernels', () => {
+  for (const [rows, dim, offset] of SHAPES) {
+    it(`forward, ${rows}x${dim}`, async () => {
+      const gpu = await testGpu();
+      const x = randomF32(rows * dim, rows + dim, offset - 1, offset + 1);
+      const g = randomF32(dim, 2, 0.5, 1.5), b = randomF32(dim, 3);
+      const tx = uploadTensor(gpu, x, [rows, dim]), tg = uploadTensor(gpu, g, [dim]), tb = uploadTensor(gpu, b, [dim]);
+      const y = createTensor(gpu, [rows, dim]), mean = createTensor(gpu, [rows]), rstd = createTensor(gpu, [rows]);
+      await run(gpu, () => [layernormForward(gpu, { y, mean, rstd, x: tx, g: tg, b: tb })]);
+      const expected = ref.layernormForward(x, g, b, rows, dim);
+      assertClose('y', await readTensor(gpu, y), expected.y, TOL);
+      assertClose('mean', await readTensor(gpu, mean), expected.mean, TOL);
+      assertClose('rstd', await readTensor(gpu, rstd), expected.rstd, { atol: 1e-4, rtol: 1e-4 });
+    });
+
+    for (const accumulate of [false, true]) {
+      it(`backward, ${rows}x${dim}, accumulate ${accumulate}`, async () => {
+        const gpu = await testGpu();
+        const x = randomF32(rows * dim, rows * dim + 7, offset - 1, offset + 1);
+        const g = randomF32(dim, 4, 0.5, 1.5), dyv = randomF32(rows * dim, 5);
+        const stats = ref.layernormForward(x, g, new Float32Array(dim), rows, dim);
+        const prior = { dx: randomF32(rows * dim, 6), dg: randomF32(dim, 7), db: randomF32(dim, 8) };
+        const dx = uploadTensor(gpu, prior.dx, [rows, dim]), dg = uploadTensor(gpu, prior.dg, [dim]), db = uploadTensor(gpu, prior.db, [dim]);
+        const args = {
+          dx, dg, db,
+          dy: uploadTensor(gpu, dyv, [rows, dim]),
+          x: uploadTensor(gpu, x, [rows, dim]),
+          g: uploadTensor(gpu, g, [dim]),
+          mean: uploadTensor(gpu, Float32Array.from(stats.mean), [rows]),
+          rstd: uploadTensor(gpu, Float32Array.from(stats.rstd), [rows]),
+          accumulate,
+          accumulateParams: accumulate,
+        };
+        await run(gpu, () => layernormBackward(gpu, args));
+        const e = ref.layernormBackward(dyv, x, g, stats.mean, stats.rstd, rows, dim);
+        assertClose('dx', await readTensor(gpu, dx), accumulate ? addInto(e.dx, prior.dx) : e.dx, TOL);
+        assertClose('dg', await readTensor(gpu, dg), accumulate ? addInto(e.dg, prior.dg) : e.dg, TOL);
+        assertClose('db', await readTensor(gpu, db), accumulate ? addInto(e.db, prior.db) : e.db, TOL);
+      });
+    }
+  }
+
+  it('reference backward matches finite differences (dx, dg, db)', () => {
+    const rows = 3, dim = 7;
+    const x = Float64Array.from(randomF32(rows * dim, 11, -2, 2));
+    const g = Float64Array.from(randomF32(dim, 12, 0.5, 1.5)), b = Float64Array.from(randomF32(dim, 13));
+    const w = randomF32(rows * dim, 14);
+    const loss = () => weightedSum(ref.layernormForward(x, g, b, rows, dim).y, w);
+    const fwd = ref.layernormForward(x, g, b, rows, dim);
+    const grads = ref.layernormBackward(w, x, g, fwd.mean, fwd.rstd, rows, dim);
+    const tol = { atol: 1e-6, rtol: 1e-5 };
+    assertClose('dx', grads.dx, numericalGradient(loss, x), tol);
+    assertClose('dg', grads.dg, numericalGradient(loss, g), tol);
+    assertClose('db', grads.db, numericalGradient(loss, b), tol);
+  });
+
+  it('dg and db may be side-by-side views of one gradient buffer', async () => {
+    const gpu = await testGpu();
+    const [rows, dim] = [2 * LAYERNORM_ROWS_PER_CHUNK + 1, 40];
+    const x = randomF32(rows * dim, 20), g = randomF32(dim, 21, 0.5, 1.5), dyv = randomF32(rows * dim, 22);
+    const stats = ref.layernormForward(x, g, new Float32Array(dim), rows, dim);
+    const grads = uploadTensor(gpu, new Float32Array(128), [128]); // dg at byte 0, db at byte 256
+    const dg: GpuTensor = { buffer: grads.buffer, shape: [dim], dtype: 'f32', byteOffset: 0 };
+    const db: GpuTensor = { buffer: grads.buffer, shape: [dim], dtype: 'f32', byteOffset: 256 };
+    const args = {
+      dx: createTensor(gpu, [rows, dim]), dg, db,
+      dy: uploadTensor(gpu, dyv, [rows, dim]),
+      x: uploadTensor(gpu, x, [rows, dim]),
+      g: uploadTensor(gpu, g, [dim]),
+      mean: uploadTensor(gpu, Float32Array.from(stats.mean), [rows]),
+      rstd: uploadTensor(gpu, Float32Array.from(stats.rstd), [rows]),
+    };
+    await run(gpu, () => layernormBackward(gpu, args));
+    const e = ref.layernormBackward(dyv, x, g, stats.mean, stats.rstd, rows, dim);
+    const all = new Float32Array(await readBuffer(gpu, grads.buffer, 512));
+    assertClose('dg view', all.subarray(0, dim), e.dg, TOL);
+    assertClose('db view', all.subarray(64, 64 + dim), e.db, TOL);
+  });
+
+  it('launchers reject mismatched shapes', async () => {
+    const gpu = await testGpu();
+    const t = (n: number) => createTensor(gpu, [n]);
+    expect(() => layernormForward(gpu, { y: t(12), mean: t(3), rstd: t(3), x: t(12), g: t(5), b: t(5) })).toThrow(/layernormForward: x/);
+    expect(() => layernormForward(gpu, { y: t(12), mean: t(2), rstd: t(3), x: t(12), g: t(4), b: t(4) })).toThrow(/layernormForward: expected 3 row/);
+  });
+});

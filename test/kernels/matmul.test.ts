@@ -1,0 +1,141 @@
+// GPU matmul (tiled and naive) against the f64 reference over shapes, layouts and epilogues; the
+// reference backward against finite differences; the gradient layouts on the GPU; launcher bounds checks.
+import { describe, expect, it } from 'vitest';
+import { testGpu } from '../helpers/gpu.ts';
+import { createTensor, readTensor, uploadTensor } from '../../src/gpu/tensor.ts';
+import { runDispatches } from '../../src/gpu/kernel.ts';
+import { matmul, matmulGradSpecs, matmulNaive, resolveMatmul, type MatmulLayout } from '../../src/gpu/kernels/matmul.ts';
+import * as ref from '../../src/reference/matmul.ts';
+import { assertClose } from '../../src/testing/compare.ts';
+import { randomF32 } from '../../src/testing/random.ts';
+import { numericalGradient, weightedSum } from '../../src/testing/finite-diff.ts';
+
+const TOL = { atol: 3e-5, rtol: 1e-4 };
+
+/** Elements each operand's buffer needs for a layout, plus `slack` untouched ones at the end. */
+function sizes(layout: MatmulLayout, slack = 3): { a: number; b: number; c: number } {
+  const s = resolveMatmul(layout);
+  const end = (rows: number, cols: number, ld: number, offset: number, stride: number) =>
+    offset + (s.batch - 1) * stride + (rows - 1) * ld + cols + slack;
+  return {
+    a: end(s.transA ? s.k : s.m, s.transA ? s.m : s.k, s.lda, s.offsetA, s.strideA),
+    b: end(s.transB ? s.n : s.k, s.transB ? s.k : s.n, s.ldb, s.offsetB, s.strideB),
+    c: end(s.m, s.n, s.ldc, s.offsetC, s.strideC),
+  };
+}
+
+/** Run the GPU kernel and the reference on the same random buffers (C starts random too) and compare. */
+async function checkMatmul(name: string, layout: MatmulLayout, biasSize = 0, seed = 1): Promise<void> {
+  const gpu = await testGpu();
+  const n = sizes(layout);
+  const a = randomF32(n.a, seed), b = randomF32(n.b, seed + 1), c0 = randomF32(n.c, seed + 2);
+  const bias = biasSize > 0 ? randomF32(biasSize, seed + 3) : undefined;
+  const tc = uploadTensor(gpu, c0, [n.c]);
+  const tb = bias ? uploadTensor(gpu, bias, [biasSize]) : undefined;
+  const d = matmul(gpu, tc, uploadTensor(gpu, a, [n.a]), uploadTensor(gpu, b, [n.b]), { ...layout, bias: tb });
+  await runDispatches(gpu, [d]);
+  const expected = ref.matmul(Float64Array.from(c0), a, b, { ...layout, bias });
+  assertClose(name, await readTensor(gpu, tc), expected, TOL);
+}
+
+describe('matmul kernel', () => {
+  for (const [m, n, k] of [[1, 1, 1], [7, 13, 5], [65, 33, 129], [64, 64, 16], [70, 130, 33]]) {
+    it(`plain ${m}x${n}x${k}`, () => checkMatmul(`matmul ${m}x${n}x${k}`, { m, n, k }));
+  }
+
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      it(`transA=${transA} transB=${transB}, batch 2, odd shapes`, () =>
+        checkMatmul(`trans ${transA} ${transB}`, { m: 37, n: 71, k: 45, batch: 2, transA, transB }));
+    }
+  }
+
+  it('batch of 3 with broadcast B, padded ld, offsets and a custom C stride', () =>
+    checkMatmul('strided', {
+      m: 20, n: 19, k: 18, batch: 3,
+      lda: 23, offsetA: 5, strideA: 20 * 23 + 7,
+      ldb: 25, offsetB: 2, strideB: 0,
+      ldc: 30, offsetC: 4, strideC: 20 * 30 + 1,
+    }));
+
+  it('heads as column slices: batch over heads with stride d_k inside a (B*T, D) tensor', () =>
+    // Q (BT, D) times K (BT, D)ᵀ per head: scores (H, BT, BT); head h reads columns h*dk..(h+1)*dk.
+    checkMatmul('heads', { m: 33, n: 33, k: 8, batch: 4, lda: 32, strideA: 8, ldb: 32, strideB: 8, transB: true }));
+
+  it('bias with a per-batch stride, ReLU and alpha', () =>
+    checkMatmul('bias relu', { m: 66, n: 17, k: 40, batch: 3, biasOffset: 1, biasStride: 17, relu: true, alpha: 0.5 }, 1 + 3 * 17));
+
+  it('shared bias, transB, no ReLU', () => checkMatmul('bias', { m: 9, n: 100, k: 64, transB: true }, 100));
+
+  it('accumulate adds to C, with alpha and all flags', () =>
+    checkMatmul('accumulate', { m: 50, n: 70, k: 21, batch: 2, transA: true, accumulate: true, alpha: -1.5, relu: true }, 70));
+
+  it('naive matmul matches the reference', async () => {
+    const gpu = await testGpu();
+    const [m, n, k] = [45, 67, 29];
+    const a = randomF32(m * k, 7), b = randomF32(k * n, 8);
+    const tc = createTensor(gpu, [m * n]);
+    await runDispatches(gpu, [matmulNaive(gpu, tc, uploadTensor(gpu, a, [m * k]), uploadTensor(gpu, b, [k * n]), { m, n, k })]);
+    assertClose('naive', await readTensor(gpu, tc), ref.matmul(new Float64Array(m * n), a, b, { m, n, k }), TOL);
+  });
+
+  it('launcher rejects out-of-bounds and malformed specs', async () => {
+    const gpu = await testGpu();
+    const t = (n: number) => createTensor(gpu, [n]);
+    const [a, b, c] = [t(12), t(12), t(9)];
+    expect(() => matmul(gpu, c, a, b, { m: 3, n: 3, k: 4 })).not.toThrow();
+    expect(() => matmul(gpu, c, a, b, { m: 3, n: 3, k: 5 })).toThrow(/matmul: A accesses element 14 but its tensor holds 12/);
+    expect(() => matmul(gpu, c, a, b, { m: 3, n: 3, k: 4, offsetB: 1 })).toThrow(/matmul: B accesses element 12/);
+    expect(() => matmul(gpu, c, a, b, { m: 3, n: 3, k: 4, batch: 2, strideA: 0, strideB: 0 })).toThrow(/matmul: C accesses element 17/);
+    expect(() => matmul(gpu, c, a, b, { m: 3, n: 3, k: 4, ldc: 2 })).toThrow(/matmul: C: leading dimension 2/);
+    expect(() => matmul(gpu, c, a, b, { m: 0, n: 3, k: 4 })).toThrow(/matmul: m = 0 must be a positive integer/);
+    expect(() => matmul(gpu, c, a, b, { m: 3, n: 3, k: 1.5 })).toThrow(/matmul: k = 1.5/);
+    expect(() => matmul(gpu, c, a, b, { m: 3, n: 3, k: 4, bias: t(2) })).toThrow(/matmul: bias accesses element 2/);
+    expect(() => matmul(gpu, a, a, b, { m: 3, n: 3, k: 4 })).toThrow(/matmul: C must not share a buffer/);
+    expect(() => matmul(gpu, t(18), a, b, { m: 3, n: 3, k: 4, batch: 2, strideA: 0, strideB: 0, strideC: 0 })).toThrow(/race/);
+  });
+});
+
+// Forward layouts whose gradients exercise all four transposes, broadcast and strided operands.
+const GRAD_CASES: Array<[string, MatmulLayout]> = [
+  ['plain', { m: 3, n: 4, k: 5 }],
+  ['transA', { m: 4, n: 3, k: 2, transA: true, alpha: 0.7 }],
+  ['transB', { m: 2, n: 5, k: 3, transB: true }],
+  ['both, batch 2', { m: 3, n: 2, k: 4, batch: 2, transA: true, transB: true }],
+  ['broadcast B, padded', { m: 3, n: 4, k: 2, batch: 3, strideB: 0, lda: 3, offsetA: 1, ldc: 6, offsetC: 2 }],
+  ['broadcast A, transA', { m: 2, n: 3, k: 4, batch: 2, strideA: 0, transA: true }],
+];
+
+describe('matmul backward', () => {
+  for (const [name, fwd] of GRAD_CASES) {
+    it(`reference backward matches finite differences: ${name}`, () => {
+      const n = sizes(fwd, 1);
+      const a = Float64Array.from(randomF32(n.a, 11)), b = Float64Array.from(randomF32(n.b, 12));
+      const w = randomF32(n.c, 13);
+      const loss = () => weightedSum(ref.matmul(new Float64Array(n.c), a, b, fwd), w);
+      // C entries outside the layout stay 0, so dC = w there is harmless: those entries depend on nothing.
+      const { da, db } = ref.matmulBackward(w, a, b, fwd, n.a, n.b);
+      assertClose(`dA ${name}`, da, numericalGradient(loss, a), { atol: 1e-7, rtol: 1e-6 });
+      assertClose(`dB ${name}`, db, numericalGradient(loss, b), { atol: 1e-7, rtol: 1e-6 });
+    });
+  }
+
+  it('gradient layouts on the GPU match the reference backward', async () => {
+    const gpu = await testGpu();
+    for (const [name, fwd] of GRAD_CASES.slice(1)) {
+      const n = sizes(fwd, 1);
+      const a = randomF32(n.a, 21), b = randomF32(n.b, 22), dc = randomF32(n.c, 23);
+      const t = { a: uploadTensor(gpu, a, [n.a]), b: uploadTensor(gpu, b, [n.b]), dc: uploadTensor(gpu, dc, [n.c]) };
+      const da = uploadTensor(gpu, new Float32Array(n.a), [n.a]), db = uploadTensor(gpu, new Float32Array(n.b), [n.b]);
+      const grads = matmulGradSpecs(fwd);
+      const dispatches = [
+        ...grads.da.map((g) => matmul(gpu, da, t[g.a], t[g.b], g.spec)),
+        ...grads.db.map((g) => matmul(gpu, db, t[g.a], t[g.b], g.spec)),
+      ];
+      await runDispatches(gpu, dispatches);
+      const expected = ref.matmulBackward(dc, a, b, fwd, n.a, n.b);
+      assertClose(`gpu dA ${name}`, await readTensor(gpu, da), expected.da, TOL);
+      assertClose(`gpu dB ${name}`, await readTensor(gpu, db), expected.db, TOL);
+    }
+  });
+});
