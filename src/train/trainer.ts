@@ -1,0 +1,258 @@
+// The training engine: one model on one device. Parameters, gradients and Adam moments live in flat GPU
+// buffers; each batch shape bucket compiles its graph once; a step writes the step's inputs and scalars,
+// encodes the precompiled dispatches (forward, backward, gradient norm, Adam, simplex projection) in one
+// pass, and submits once. Metrics come back through a small ring of mapped buffers, never awaited by the
+// step loop. A NaN/Inf gradient makes the optimizer write nothing (the kernels check the step status on the
+// GPU), so the weights stay the last good ones; the trainer reports it and the caller stops the run.
+import type { Gpu } from '../gpu/device.ts';
+import { encodeDispatches, type Dispatch } from '../gpu/kernel.ts';
+import { Usage } from '../gpu/buffers.ts';
+import { createTensor, readTensor, uploadTensor, type GpuTensor } from '../gpu/tensor.ts';
+import { adamUpdate, createAdamSchedule, type AdamSchedule } from '../gpu/kernels/adam.ts';
+import { createStepStatus, decodeStepStatus, gradNorm, type GradNorm, type StepStatus } from '../gpu/kernels/grad_norm.ts';
+import { simplexProject } from '../gpu/kernels/simplex.ts';
+import { writeDropoutSeed } from '../gpu/kernels/dropout.ts';
+import { rngHash } from '../reference/rng.ts';
+import { compileGraph, type CompiledGraph } from '../graph/compile.ts';
+import { buildModelGraph, type BatchShape, type ModelGraph } from '../model/transformer.ts';
+import { buildParamTable, type ParamTable } from '../model/params.ts';
+import { initParams } from '../model/init.ts';
+import type { ModelConfig } from '../model/config.ts';
+import type { Checkpoint } from '../model/checkpoint.ts';
+import { branchLearningRate, branchesFrozen, mainLearningRate, type ScheduleConfig } from './schedule.ts';
+
+/** One batch as model.md defines it: row-major (B, S) / (B, T) token ids, padded with 0. */
+export interface Batch {
+  batch: number;
+  srcLen: number;
+  tgtLen: number;
+  src: Int32Array;
+  tgtIn: Int32Array;
+  tgtOut: Int32Array;
+}
+
+export interface TrainerOptions extends Omit<ScheduleConfig, 'dModel' | 'encLayers'> {
+  /** Seeds init (when no weights are given) and every dropout mask. */
+  seed: number;
+  /** Global gradient-norm clip; 0 = off. */
+  gradClip: number;
+}
+
+/** What a step reports back (plain numbers, ready for the UI or a metrics file). */
+export interface StepMetrics {
+  step: number;
+  loss: number;
+  /** Non-PAD target tokens in the batch. */
+  tokens: number;
+  gradNorm: number;
+  nonfinite: boolean;
+  lr: number;
+  /** Effective (stored) kappa/alpha per branched layer, as the optimizer left them after this step. */
+  branches: { layer: string; kappa: number[]; alpha: number[] }[];
+}
+
+interface Bucket {
+  model: ModelGraph;
+  compiled: CompiledGraph;
+  /** The step's whole dispatch list: forward, backward, grad norm, Adam, projection. */
+  train: Dispatch[];
+  /** The same with kappa/alpha frozen (no branch Adam, no projection). */
+  trainFrozen: Dispatch[];
+}
+
+const READBACK_SLOTS = 4;
+
+export class Trainer {
+  readonly table: ParamTable;
+  readonly params: GpuTensor;
+  readonly grads: GpuTensor;
+  readonly m: GpuTensor;
+  readonly v: GpuTensor;
+  readonly seeds: GpuTensor<'u32'>;
+  readonly status: GpuTensor<'f32'>;
+  readonly schedule: AdamSchedule;
+  private readonly norm: GradNorm;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly readbacks: GPUBuffer[] = [];
+  private readonly freeReadbacks: GPUBuffer[] = [];
+  /** Steps completed (the next step is step + 1). */
+  step: number;
+  /** Called with the metrics of every reported step, in step order. */
+  onMetrics: (m: StepMetrics) => void = () => {};
+  private pending = 0;
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly config: ModelConfig,
+    readonly options: TrainerOptions,
+    state?: { params: Float32Array; m?: Float32Array; v?: Float32Array; step?: number },
+  ) {
+    this.table = buildParamTable(config);
+    const n = this.table.size;
+    const init = state?.params ?? initParams(this.table, options.seed);
+    if (init.length !== n) throw new Error(`parameters: ${init.length} values for a model of ${n}`);
+    this.params = uploadTensor(gpu, init, [n], 'f32', 'params');
+    this.grads = createTensor(gpu, [n], 'f32', 'grads');
+    this.m = state?.m ? uploadTensor(gpu, state.m, [n], 'f32', 'adam m') : createTensor(gpu, [n], 'f32', 'adam m');
+    this.v = state?.v ? uploadTensor(gpu, state.v, [n], 'f32', 'adam v') : createTensor(gpu, [n], 'f32', 'adam v');
+    if (!state?.m) gpu.device.queue.writeBuffer(this.m.buffer, 0, new Float32Array(n));
+    if (!state?.v) gpu.device.queue.writeBuffer(this.v.buffer, 0, new Float32Array(n));
+    gpu.device.queue.writeBuffer(this.grads.buffer, 0, new Float32Array(n)); // block padding stays 0
+    this.seeds = uploadTensor(gpu, [0, 0, 0, 0], [4], 'u32', 'seeds');
+    this.status = createStepStatus(gpu);
+    this.schedule = createAdamSchedule(gpu, 2);
+    this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip });
+    this.step = state?.step ?? 0;
+    const readbackBytes = (2 + 4 + this.table.branchRange.count) * 4;
+    for (let i = 0; i < READBACK_SLOTS; i++) {
+      gpu.counters.buffers++;
+      const b = gpu.device.createBuffer({ size: readbackBytes, usage: Usage.MAP_READ | Usage.COPY_DST, label: `metrics readback ${i}` });
+      this.readbacks.push(b);
+      this.freeReadbacks.push(b);
+    }
+  }
+
+  private scheduleConfig(): ScheduleConfig {
+    return { ...this.options, dModel: this.config.dModel, encLayers: this.config.encLayers };
+  }
+
+  /** The compiled step for a batch shape (compiled on first use, then reused). */
+  bucket(shape: BatchShape): Bucket {
+    const key = `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      const model = buildModelGraph(this.config, shape, true);
+      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds });
+      const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
+      const { offset: branchOffset, count: branchCount } = this.table.branchRange;
+      const main = adamUpdate(this.gpu, bufs, { offset: 0, count: branchOffset, group: 0 });
+      const optimizerShared = [...compiled.forward, ...compiled.backward, ...this.norm.dispatches, main];
+      const branch: Dispatch[] = [];
+      if (branchCount > 0 && this.config.weighting !== 'uniform') {
+        branch.push(adamUpdate(this.gpu, bufs, { offset: branchOffset, count: branchCount, group: 1 }));
+        if (this.config.weighting === 'projected') {
+          branch.push(simplexProject(this.gpu, this.params, this.status, { offset: branchOffset, rows: branchCount / this.config.branches, m: this.config.branches }));
+        }
+      }
+      bucket = { model, compiled, train: [...optimizerShared, ...branch], trainFrozen: optimizerShared };
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  /**
+   * Run one optimizer step on `batch`; reports its metrics through onMetrics when `report` (async; the
+   * step never waits). Returns the step number.
+   */
+  trainStep(batch: Batch, report = true): number {
+    const step = this.step + 1;
+    const bucket = this.bucket(batch);
+    const q = this.gpu.device.queue;
+    writeBatch(q, bucket.compiled, batch);
+    writeDropoutSeed(this.gpu, this.seeds, rngHash((this.options.seed ^ Math.imul(step, 0x9e3779b1)) >>> 0));
+    const sc = this.scheduleConfig();
+    const lrs = [mainLearningRate(sc, step), branchLearningRate(sc, step)];
+    this.schedule.write(step, lrs);
+    const frozen = branchesFrozen(sc, step);
+    const encoder = this.gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, frozen ? bucket.trainFrozen : bucket.train);
+    pass.end();
+    const slot = report ? this.freeReadbacks.pop() : undefined;
+    if (slot) this.encodeReadback(encoder, bucket, slot);
+    q.submit([encoder.finish()]);
+    this.step = step;
+    if (slot) this.collect(slot, step, lrs[0]);
+    return step;
+  }
+
+  private encodeReadback(encoder: GPUCommandEncoder, bucket: Bucket, slot: GPUBuffer): void {
+    const stats = bucket.compiled.locate(bucket.model.stats);
+    encoder.copyBufferToBuffer(stats.tensor.buffer, stats.offset * 4, slot, 0, 8);
+    encoder.copyBufferToBuffer(this.status.buffer, 0, slot, 8, 16);
+    const { offset, count } = this.table.branchRange;
+    if (count > 0) encoder.copyBufferToBuffer(this.params.buffer, offset * 4, slot, 24, count * 4);
+  }
+
+  private collect(slot: GPUBuffer, step: number, lr: number): void {
+    this.pending++;
+    slot.mapAsync(GPUMapMode.READ).then(
+      () => {
+        const bytes = slot.getMappedRange().slice(0);
+        slot.unmap();
+        this.freeReadbacks.push(slot);
+        this.pending--;
+        this.onMetrics(this.decodeMetrics(bytes, step, lr));
+      },
+      () => {
+        this.pending--; // device lost or destroyed: the fault handler reports it
+      },
+    );
+  }
+
+  private decodeMetrics(bytes: ArrayBuffer, step: number, lr: number): StepMetrics {
+    const f = new Float32Array(bytes);
+    const status: StepStatus = decodeStepStatus(bytes.slice(8, 24));
+    const m = this.config.branches;
+    const values = f.subarray(6);
+    const layers = this.branchedLayers();
+    return {
+      step, loss: f[0], tokens: f[1], gradNorm: status.norm, nonfinite: status.nonfinite, lr,
+      branches: layers.map((layer, i) => ({
+        layer,
+        kappa: Array.from(values.subarray(2 * i * m, 2 * i * m + m)),
+        alpha: Array.from(values.subarray(2 * i * m + m, 2 * i * m + 2 * m)),
+      })),
+    };
+  }
+
+  branchedLayers(): string[] {
+    return this.table.entries.filter((e) => e.key.endsWith('.kappa')).map((e) => e.key.slice(0, -'.kappa'.length));
+  }
+
+  /** Resolves when every submitted step has finished and its metrics were delivered. */
+  async flush(): Promise<void> {
+    await this.gpu.device.queue.onSubmittedWorkDone();
+    while (this.pending > 0) await new Promise((r) => setTimeout(r, 1));
+  }
+
+  /** Parameters and Adam moments as a checkpoint (waits for the GPU). */
+  async checkpoint(extras: Record<string, unknown> = {}): Promise<Checkpoint> {
+    await this.flush();
+    const [params, m, v] = await Promise.all([readTensor(this.gpu, this.params), readTensor(this.gpu, this.m), readTensor(this.gpu, this.v)]);
+    return { config: this.config, params, step: this.step, adam: { m, v }, extras };
+  }
+
+  /** Counters of GPU objects created so far (a step after warm-up must not change them). */
+  get counters() {
+    return { ...this.gpu.counters };
+  }
+
+  /** Dispatches per step for a shape (after compiling it). */
+  dispatchesPerStep(shape: BatchShape): number {
+    return this.bucket(shape).train.length;
+  }
+
+  /** Bytes of GPU memory this model holds: flat buffers plus every compiled bucket. */
+  gpuBytes(): number {
+    let bytes = this.table.size * 4 * 4;
+    for (const b of this.buckets.values()) bytes += b.compiled.bytes;
+    return bytes;
+  }
+
+  destroy(): void {
+    for (const b of this.buckets.values()) b.compiled.destroy();
+    for (const b of this.readbacks) b.destroy();
+  }
+}
+
+/** Write a batch's token ids into a compiled graph's input buffers. */
+export function writeBatch(queue: GPUQueue, compiled: CompiledGraph, batch: Batch): void {
+  const { batch: b, srcLen: s, tgtLen: t } = batch;
+  if (batch.src.length !== b * s || batch.tgtIn.length !== b * t || batch.tgtOut.length !== b * t) {
+    throw new Error(`batch arrays do not match its shape (B=${b}, S=${s}, T=${t})`);
+  }
+  queue.writeBuffer(compiled.inputs.get('src')!.buffer, 0, batch.src);
+  queue.writeBuffer(compiled.inputs.get('tgt_in')!.buffer, 0, batch.tgtIn);
+  queue.writeBuffer(compiled.inputs.get('tgt_out')!.buffer, 0, batch.tgtOut);
+}
