@@ -64,10 +64,10 @@ const READBACK_SLOTS = 4;
 
 export class Trainer {
   readonly table: ParamTable;
-  readonly params: GpuTensor;
-  readonly grads: GpuTensor;
-  readonly m: GpuTensor;
-  readonly v: GpuTensor;
+  readonly params: GpuTensor<'f32'>;
+  readonly grads: GpuTensor<'f32'>;
+  readonly m: GpuTensor<'f32'>;
+  readonly v: GpuTensor<'f32'>;
   readonly seeds: GpuTensor<'u32'>;
   readonly status: GpuTensor<'f32'>;
   readonly schedule: AdamSchedule;
