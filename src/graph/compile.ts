@@ -14,6 +14,12 @@ export interface CompileOptions {
   grads: GpuTensor;
   /** u32 seeds rewritten every step (index 0: dropout seed). */
   seeds: GpuTensor<'u32'>;
+  /**
+   * Slot buffers shared between graphs that never run at the same time (the shape buckets of one model:
+   * the queue runs their steps one after another). Slot i is reused when big enough, else replaced by a
+   * bigger one (graphs compiled earlier keep the old one).
+   */
+  arena?: GPUBuffer[];
 }
 
 export interface CompiledGraph {
@@ -42,7 +48,17 @@ export function compileGraph(gpu: Gpu, graph: Graph, options: CompileOptions): C
     owned.push(b);
     return b;
   };
-  const slots = plan.slotBytes.map((bytes, i) => create(bytes, `slot ${i}`));
+  const arena = options.arena;
+  const createShared = (bytes: number, label: string): GPUBuffer => {
+    gpu.counters.buffers++;
+    return gpu.device.createBuffer({ size: bytes, usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST, label });
+  };
+  const slots = plan.slotBytes.map((bytes, i) => {
+    if (arena?.[i] && arena[i].size >= bytes) return arena[i];
+    const buffer = arena ? createShared(bytes, `slot ${i}`) : create(bytes, `slot ${i}`);
+    if (arena) arena[i] = buffer;
+    return buffer;
+  });
   const inputs = new Map<string, GpuTensor>();
   const fixed = new Map<number, GpuTensor>();
   let bytes = plan.plannedBytes;
@@ -107,6 +123,6 @@ export function compileGraph(gpu: Gpu, graph: Graph, options: CompileOptions): C
     inputs,
     locate,
     bytes,
-    destroy: () => owned.forEach((b) => b.destroy()),
+    destroy: () => owned.forEach((b) => b.destroy()), // arena slots are destroyed by their owner
   };
 }

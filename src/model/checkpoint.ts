@@ -57,20 +57,7 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint', expect
     throw new SafetensorsError(`${where}: ${msg}`);
   };
   const file = readSafetensors(bytes, where);
-  const configText = file.metadata.config;
-  if (configText === undefined) fail('no "config" in __metadata__ (model.md requires the model config there)');
-  let rawConfig: unknown;
-  try {
-    rawConfig = JSON.parse(configText);
-  } catch {
-    fail('__metadata__.config is not valid JSON');
-  }
-  const config = validateModelConfig(rawConfig, `${where}: __metadata__.config`);
-  if (expected) {
-    for (const k of MODEL_CONFIG_KEYS) {
-      if (expected[k] !== config[k]) fail(`config "${k}" is ${JSON.stringify(config[k])} but the run expects ${JSON.stringify(expected[k])}`);
-    }
-  }
+  const config = checkpointConfig(file.metadata.config, where, expected);
   const table = buildParamTable(config);
   const params = gather(table, file.tensors, '', where, true)!;
   const m = gather(table, file.tensors, 'adam.m.', where, false);
@@ -92,6 +79,32 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint', expect
     }
   }
   return { config, params, step, adam: m && v ? { m, v } : undefined, extras };
+}
+
+/**
+ * The config in the header, checked against `expected` when given. A weights file without a config in
+ * its metadata is accepted only when the caller supplies the config (the parity tools' --config).
+ */
+function checkpointConfig(text: string | undefined, where: string, expected?: ModelConfig): ModelConfig {
+  if (text === undefined) {
+    if (expected) return expected;
+    throw new SafetensorsError(`${where}: no "config" in __metadata__ (model.md requires the model config there)`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new SafetensorsError(`${where}: __metadata__.config is not valid JSON`);
+  }
+  const config = validateModelConfig(raw, `${where}: __metadata__.config`);
+  if (expected) {
+    for (const k of MODEL_CONFIG_KEYS) {
+      if (expected[k] !== config[k]) {
+        throw new SafetensorsError(`${where}: config "${k}" is ${JSON.stringify(config[k])} but the run expects ${JSON.stringify(expected[k])}`);
+      }
+    }
+  }
+  return config;
 }
 
 /** Collect `prefix + key` tensors into a flat array; null when none is present and not required. */

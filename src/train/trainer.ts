@@ -19,17 +19,11 @@ import { buildParamTable, type ParamTable } from '../model/params.ts';
 import { initParams } from '../model/init.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { Checkpoint } from '../model/checkpoint.ts';
+import type { Batch } from '../model/batch.ts';
+
+export type { Batch };
 import { branchLearningRate, branchesFrozen, mainLearningRate, type ScheduleConfig } from './schedule.ts';
 
-/** One batch as model.md defines it: row-major (B, S) / (B, T) token ids, padded with 0. */
-export interface Batch {
-  batch: number;
-  srcLen: number;
-  tgtLen: number;
-  src: Int32Array;
-  tgtIn: Int32Array;
-  tgtOut: Int32Array;
-}
 
 export interface TrainerOptions extends Omit<ScheduleConfig, 'dModel' | 'encLayers'> {
   /** Seeds init (when no weights are given) and every dropout mask. */
@@ -60,7 +54,8 @@ interface Bucket {
   trainFrozen: Dispatch[];
 }
 
-const READBACK_SLOTS = 4;
+/** Metrics readbacks in flight at most; a step finding none free reports nothing (it never waits). */
+const READBACK_SLOTS = 8;
 
 export class Trainer {
   readonly table: ParamTable;
@@ -73,6 +68,8 @@ export class Trainer {
   readonly schedule: AdamSchedule;
   private readonly norm: GradNorm;
   private readonly buckets = new Map<string, Bucket>();
+  /** Activation/gradient buffers shared by all buckets (their steps never overlap). */
+  private readonly arena: GPUBuffer[] = [];
   private readonly readbacks: GPUBuffer[] = [];
   private readonly freeReadbacks: GPUBuffer[] = [];
   /** Steps completed (the next step is step + 1). */
@@ -122,7 +119,7 @@ export class Trainer {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       const model = buildModelGraph(this.config, shape, true);
-      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds });
+      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena });
       const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
       const { offset: branchOffset, count: branchCount } = this.table.branchRange;
       const main = adamUpdate(this.gpu, bufs, { offset: 0, count: branchOffset, group: 0 });
@@ -164,6 +161,57 @@ export class Trainer {
     this.step = step;
     if (slot) this.collect(slot, step, lrs[0]);
     return step;
+  }
+
+  /**
+   * Mean loss over `batches` (token-weighted) with dropout off: a forward-only graph per shape, compiled
+   * once and sharing the weights and the activation arena. Waits for the GPU.
+   */
+  async evaluate(batches: readonly Batch[]): Promise<{ loss: number; tokens: number }> {
+    let sum = 0, tokens = 0;
+    for (const batch of batches) {
+      const bucket = this.evalBucket(batch);
+      writeBatch(this.gpu.device.queue, bucket.compiled, batch);
+      const encoder = this.gpu.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      encodeDispatches(pass, bucket.compiled.forward);
+      pass.end();
+      this.gpu.device.queue.submit([encoder.finish()]);
+      const stats = bucket.compiled.locate(bucket.model.stats);
+      const [loss, count] = await readTensor(this.gpu, { ...stats.tensor, shape: [2] });
+      sum += loss * count;
+      tokens += count;
+    }
+    return { loss: tokens > 0 ? sum / tokens : 0, tokens };
+  }
+
+  private readonly evalBuckets = new Map<string, { model: ModelGraph; compiled: CompiledGraph }>();
+
+  private evalBucket(shape: BatchShape) {
+    const key = `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
+    let bucket = this.evalBuckets.get(key);
+    if (!bucket) {
+      const model = buildModelGraph({ ...this.config, dropout: 0 }, shape, false);
+      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena });
+      bucket = { model, compiled };
+      this.evalBuckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  /** Loss and the flat gradient of one batch at the current weights (no optimizer step; waits). */
+  async gradients(batch: Batch): Promise<{ loss: number; tokens: number; grads: Float32Array }> {
+    const bucket = this.bucket(batch);
+    writeBatch(this.gpu.device.queue, bucket.compiled, batch);
+    writeDropoutSeed(this.gpu, this.seeds, rngHash((this.options.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0));
+    const encoder = this.gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, [...bucket.compiled.forward, ...bucket.compiled.backward]);
+    pass.end();
+    this.gpu.device.queue.submit([encoder.finish()]);
+    const stats = bucket.compiled.locate(bucket.model.stats);
+    const [values, grads] = await Promise.all([readTensor(this.gpu, { ...stats.tensor, shape: [2] }), readTensor(this.gpu, this.grads)]);
+    return { loss: values[0], tokens: values[1], grads };
   }
 
   private encodeReadback(encoder: GPUCommandEncoder, bucket: Bucket, slot: GPUBuffer): void {
@@ -210,6 +258,11 @@ export class Trainer {
     return this.table.entries.filter((e) => e.key.endsWith('.kappa')).map((e) => e.key.slice(0, -'.kappa'.length));
   }
 
+  /** True when the next step can report its metrics (a readback slot is free). */
+  get canReport(): boolean {
+    return this.freeReadbacks.length > 0;
+  }
+
   /** Resolves when every submitted step has finished and its metrics were delivered. */
   async flush(): Promise<void> {
     await this.gpu.device.queue.onSubmittedWorkDone();
@@ -236,13 +289,14 @@ export class Trainer {
   /** Bytes of GPU memory this model holds: flat buffers plus every compiled bucket. */
   gpuBytes(): number {
     let bytes = this.table.size * 4 * 4;
-    for (const b of this.buckets.values()) bytes += b.compiled.bytes;
-    return bytes;
+    for (const b of this.buckets.values()) bytes += b.compiled.bytes - b.compiled.plan.plannedBytes;
+    return bytes + this.arena.reduce((sum, b) => sum + b.size, 0);
   }
 
   destroy(): void {
-    for (const b of this.buckets.values()) b.compiled.destroy();
+    for (const b of [...this.buckets.values(), ...this.evalBuckets.values()]) b.compiled.destroy();
     for (const b of this.readbacks) b.destroy();
+    for (const b of this.arena) b.destroy();
   }
 }
 

@@ -1,0 +1,35 @@
+// Command-line option parsing shared by the CLI commands: node:util parseArgs in strict mode, with
+// messages that name the bad option, and typed accessors that validate numbers and required options.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export function parseOptions(argv: string[], options: OptionSpec, usage: string): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\nUsage: ${usage}`, { cause: err });
+  }
+}
+
+export function required(values: Record<string, unknown>, name: string, usage: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`missing --${name}\nUsage: ${usage}`);
+  return v;
+}
+
+/** A number option: integer when `integer`, within [min, max]; `fallback` when absent. */
+export function numberOption(values: Record<string, unknown>, name: string, fallback: number, opts: { integer?: boolean; min?: number; max?: number } = {}): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  const { integer = false, min = -Infinity, max = Infinity } = opts;
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got "${String(raw)}"`);
+  }
+  return v;
+}
