@@ -13,7 +13,7 @@ export interface TextPair {
 
 export type DataSource =
   | { kind: 'builtin'; direction: 'en-de' | 'de-en' }
-  | { kind: 'copy' | 'reverse' }
+  | { kind: 'copy' | 'reverse'; symbols?: number }
   | { kind: 'pairs'; name: string; pairs: TextPair[] };
 
 export interface DataOptions {
@@ -39,13 +39,13 @@ export interface PreparedData {
   testText: TextPair[];
 }
 
-/** Synthetic task: random digit sequences, copied or reversed (the model's first sanity check). */
-export function syntheticPairs(kind: 'copy' | 'reverse', count: number, seed: number): TextPair[] {
+/** Synthetic task: random number sequences over `symbols` numbers, copied or reversed (a first sanity check). */
+export function syntheticPairs(kind: 'copy' | 'reverse', count: number, seed: number, symbols = 50): TextPair[] {
   const rng = new SeededRandom(seed);
   const out: TextPair[] = [];
   for (let i = 0; i < count; i++) {
     const len = 3 + Math.floor(rng.uniform() * 8);
-    const words = Array.from({ length: len }, () => String(Math.floor(rng.uniform() * 50)));
+    const words = Array.from({ length: len }, () => String(Math.floor(rng.uniform() * symbols)));
     out.push({ src: words.join(' '), tgt: (kind === 'reverse' ? [...words].reverse() : words).join(' ') });
   }
   return out;
@@ -60,7 +60,7 @@ function splitPairs(source: DataSource, seed: number, devCount: number): { train
     }
     case 'copy':
     case 'reverse': {
-      const all = syntheticPairs(source.kind, 20000 + devCount, seed);
+      const all = syntheticPairs(source.kind, 20000 + devCount, seed, source.symbols);
       return { train: all.slice(devCount), dev: all.slice(0, devCount), test: [], description: `synthetic ${source.kind} task` };
     }
     case 'pairs': {
