@@ -1,0 +1,91 @@
+// `npm run bench:train -- --out F.json [--steps N] [--presets tiny,small]`: whole training steps per preset
+// and variant on the Node adapter: ms per step, tokens per second, dispatches and submits per step, host
+// encode time per step, GPU bytes, and GPU objects created after warm-up (must be 0). Not a test.
+import { writeFileSync } from 'node:fs';
+import { acquireNodeGpu } from '../gpu/node.ts';
+import { presetConfig, PRESETS, type Variant } from '../model/config.ts';
+import { Trainer } from '../train/trainer.ts';
+import { makeBatch } from '../data/batching.ts';
+import { SeededRandom } from '../model/init.ts';
+import { numberOption, parseOptions } from './args.ts';
+
+const USAGE = 'npm run bench:train -- [--out F.json] [--steps N] [--presets tiny,small]';
+
+/** A full batch of random tokens at a fixed shape: B sentences of S source and T target positions. */
+function syntheticBatch(vocab: number, batch: number, srcLen: number, tgtLen: number, seed: number) {
+  const rng = new SeededRandom(seed);
+  const ids = (n: number) => Array.from({ length: n }, () => 4 + Math.floor(rng.uniform() * (vocab - 4)));
+  const pairs = Array.from({ length: batch }, () => ({ src: ids(srcLen - 1), tgt: ids(tgtLen - 1) }));
+  return makeBatch(pairs, srcLen, tgtLen);
+}
+
+/** Sleep without spinning the event loop (dawn.node's await busy-polls and steals a core from the driver). */
+function sleep(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+async function main(): Promise<void> {
+  const v = parseOptions(process.argv.slice(2), { out: { type: 'string' }, steps: { type: 'string' }, presets: { type: 'string' } }, USAGE);
+  const steps = numberOption(v, 'steps', 10, { integer: true, min: 1 });
+  const presets = (typeof v.presets === 'string' ? v.presets : 'tiny,small').split(',');
+  const gpu = await acquireNodeGpu();
+  console.log(`adapter: ${gpu.adapterName}`);
+  const rows: Record<string, number | string>[] = [];
+  for (const preset of presets) {
+    if (!PRESETS[preset]) throw new Error(`unknown preset ${preset}`);
+    for (const variant of ['baseline', 'weighted'] as Variant[]) {
+      const config = presetConfig(preset, variant);
+      // About 2048 (tiny) / 4096 (small) padded tokens: B sentences of 32 source and 32 target positions.
+      const [srcLen, tgtLen] = [32, 32];
+      const batchSize = (preset === 'tiny' ? 2048 : 4096) / (srcLen + tgtLen);
+      const batch = syntheticBatch(config.vocab, batchSize, srcLen, tgtLen, 1);
+      const trainer = new Trainer(gpu, config, { seed: 1, gradClip: 0, lrScale: 1, warmup: 4000, kappaWarmup: 400, steps: 1e6, freezeSteps: 0 });
+      for (let i = 0; i < 2; i++) trainer.trainStep(batch, false); // compile + warm up
+      await trainer.flush();
+      const warm = trainer.counters;
+      const p0 = performance.now();
+      trainer.trainStep(batch, false);
+      await trainer.flush();
+      const probeMs = performance.now() - p0; // one step, to know how long to sleep below
+      const t0 = performance.now();
+      let encodeMs = 0;
+      for (let i = 0; i < steps; i++) {
+        const e0 = performance.now();
+        trainer.trainStep(batch, false);
+        encodeMs += performance.now() - e0;
+      }
+      sleep(0.9 * probeMs * steps - (performance.now() - t0));
+      await trainer.flush();
+      const ms = (performance.now() - t0) / steps;
+      const after = trainer.counters;
+      const row = {
+        preset, variant, batch: `${batchSize}x${srcLen}+${tgtLen}`,
+        ms_per_step: +ms.toFixed(2),
+        tokens_per_s: Math.round((batch.tokens / ms) * 1000),
+        dispatches_per_step: trainer.dispatchesPerStep(batch),
+        submits_per_step: 1,
+        host_encode_ms_per_step: +(encodeMs / steps).toFixed(3),
+        gpu_bytes: trainer.gpuBytes(),
+        pipelines_created_after_warmup: after.pipelines - warm.pipelines,
+        buffers_created_after_warmup: after.buffers - warm.buffers,
+        bind_groups_created_after_warmup: after.bindGroups - warm.bindGroups,
+      };
+      console.log(JSON.stringify(row));
+      rows.push(row);
+      trainer.destroy();
+    }
+  }
+  const json = { adapter: gpu.adapterName, steps_timed: steps, train: rows };
+  if (typeof v.out === 'string') {
+    writeFileSync(v.out, JSON.stringify(json, null, 2) + '\n');
+    console.log(`wrote ${v.out}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);
