@@ -168,14 +168,9 @@ describe('Tokenizer', () => {
     expect(() => toy.decode([toy.vocabSize])).toThrow(`id ${toy.vocabSize} is outside the vocabulary`);
   });
 
-  it('trains on 20k pairs (40k sentences) with vocab 8000 in a couple of seconds', () => {
+  it('trains on 20k pairs (40k sentences) up to vocab 8000', () => {
+    // Speed is not asserted (timings are benchmarks, not tests): ~0.3 s / ~0.9 s on the 2-core dev machine.
     const corpus = syntheticCorpus(40_000, 13);
-    for (const vocabSize of [500, 8000]) {
-      const t0 = performance.now();
-      const tok = Tokenizer.train(corpus, { vocabSize });
-      const ms = performance.now() - t0;
-      expect(tok.vocabSize).toBe(vocabSize);
-      expect(ms).toBeLessThan(5000); // ~0.3 s / ~0.9 s measured on the 2-core dev machine under load
-    }
+    for (const vocabSize of [500, 8000]) expect(Tokenizer.train(corpus, { vocabSize }).vocabSize).toBe(vocabSize);
   });
 });
