@@ -15,14 +15,16 @@
 //   attention_backward_dkdv    grid (ceil(Tk/32), B*H): 32 key rows, loops over 16-query tiles
 //                              (_shared: the same with dK and dV in one buffer).
 // No atomics: every output element is written by one thread, so results are deterministic.
-// dk = params.dk <= 64 (16 vec4). It is a uniform, not an override: one pipeline serves every head width,
-// and lavapipe compiles these in seconds only when the short loops have run-time bounds, as here.
+// dk = params.dk <= 64 (16 vec4); the override DK4 = ceil(dk/4) specializes a pipeline to it (or 0).
 //!include rng.wgsl
 
 const ROWS: u32 = 32u; // rows owned per workgroup (= threads)
 const TILE: u32 = 16u; // rows of the other side per staged tile
 const C4: u32 = 16u;   // vec4 column groups per staged row (dk <= 64)
 const NEG: f32 = -3.0e38;
+// ceil(dk/4) fixed at pipeline creation (loops unroll, row arrays live in registers), or 0: read from
+// params.dk at run time (one pipeline for every head width; compiles ~3x faster on lavapipe, runs slower).
+override DK4: u32 = 0u;
 
 struct Params {
   batch: u32, heads: u32, dk: u32, tq: u32, tk: u32,
@@ -104,6 +106,12 @@ fn do4(b: u32, t: u32, h: u32, c4: u32) -> vec4f {
   return r;
 }
 
+// Column groups of 4 per row: ceil(dk/4).
+fn groups4() -> u32 {
+  if (DK4 != 0u) { return DK4; }
+  return (params.dk + 3u) / 4u;
+}
+
 // 1 if key j of batch row b exists and is not PAD.
 fn key_ok(b: u32, j: u32) -> u32 {
   if (j >= params.tk) { return 0u; }
@@ -146,7 +154,7 @@ fn stage_keys(t: u32, b: u32, h: u32, k0: u32, dk4: u32) {
 // Forward: thread = query row qi; online softmax over keys, one key at a time.
 @compute @workgroup_size(32)
 fn attention_forward(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3u) {
-  let dk4 = (params.dk + 3u) / 4u;
+  let dk4 = groups4();
   let bh = wg.y;
   let b = bh / params.heads;
   let h = bh % params.heads;
@@ -207,7 +215,7 @@ fn attention_backward_delta(@builtin(global_invocation_id) gid: vec3u, @builtin(
 // Pass 2: thread = query row qi; dQ over all keys.
 @compute @workgroup_size(32)
 fn attention_backward_dq(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wg: vec3u) {
-  let dk4 = (params.dk + 3u) / 4u;
+  let dk4 = groups4();
   let bh = wg.y;
   let b = bh / params.heads;
   let h = bh % params.heads;
@@ -252,7 +260,7 @@ struct KeyGrads {
 }
 
 fn dkdv_accumulate(t: u32, wg: vec3u) -> KeyGrads {
-  let dk4 = (params.dk + 3u) / 4u;
+  let dk4 = groups4();
   let bh = wg.y;
   let b = bh / params.heads;
   let h = bh % params.heads;

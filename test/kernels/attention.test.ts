@@ -25,6 +25,8 @@ interface Case {
   tokens?: number[];
   /** Q, K, V (and dQ, dK, dV) as column slices of one (B*T, 3D) buffer. */
   fused?: boolean;
+  /** Every tensor a view (byteOffset) into a shared buffer: one for inputs, one for grads, one for O and lse. */
+  arena?: boolean;
 }
 
 function keyTokens(c: Case): Int32Array | undefined {
@@ -55,6 +57,20 @@ function layoutOf(c: Case): Layout {
 
 const nanTensor = (gpu: Gpu, n: number): GpuTensor => uploadTensor(gpu, new Float32Array(n).fill(NaN), [n]);
 
+/** The arrays as tensors at 256-byte aligned offsets (with gaps) of one buffer. */
+function arena(gpu: Gpu, parts: Float32Array[]): GpuTensor[] {
+  const starts: number[] = [];
+  let total = 64;
+  for (const p of parts) {
+    starts.push(total);
+    total += Math.ceil(p.length / 64) * 64 + 64;
+  }
+  const data = new Float32Array(total).fill(NaN);
+  parts.forEach((p, i) => data.set(p, starts[i]));
+  const whole = uploadTensor(gpu, data, [total]);
+  return parts.map((p, i) => ({ buffer: whole.buffer, shape: [p.length], dtype: 'f32', byteOffset: starts[i] * 4 }));
+}
+
 async function runCase(c: Case, stepSeed = SEEDS[1]) {
   const gpu = await testGpu();
   const { batch, heads, dHead, tq } = c.spec;
@@ -65,13 +81,13 @@ async function runCase(c: Case, stepSeed = SEEDS[1]) {
   const dOut = randomF32(batch * tq * D, 7);
 
   // GPU
-  const inT = inputs.map((x) => uploadTensor(gpu, x, [x.length]));
-  const gradT = lay.sizes.map((n) => nanTensor(gpu, n));
+  const nans = (n: number) => new Float32Array(n).fill(NaN);
+  const inT = c.arena ? arena(gpu, inputs) : inputs.map((x) => uploadTensor(gpu, x, [x.length]));
+  const gradT = c.arena ? arena(gpu, lay.sizes.map(nans)) : lay.sizes.map((n) => nanTensor(gpu, n));
+  const [o, lse] = c.arena ? arena(gpu, [nans(batch * tq * D), nans(batch * heads * tq)]) : [nanTensor(gpu, batch * tq * D), nanTensor(gpu, batch * heads * tq)];
   const view = (ts: GpuTensor[], i: number): AttentionView => ({ tensor: ts[lay.views[i].buf], offset: lay.views[i].offset, rowStride: lay.views[i].rowStride });
   const spec: AttentionSpec = { ...c.spec, keyTokens: tokens && uploadTensor(gpu, tokens, [batch, c.spec.tk], 'i32'), seedIndex: 1 };
   const seeds = uploadTensor(gpu, Uint32Array.from([SEEDS[0], stepSeed]), [2], 'u32');
-  const o = nanTensor(gpu, batch * tq * D);
-  const lse = nanTensor(gpu, batch * heads * tq);
   const dO = uploadTensor(gpu, dOut, [dOut.length]);
   const oView = { tensor: o, rowStride: D };
   const [q, k, v] = [0, 1, 2].map((i) => view(inT, i));
@@ -99,6 +115,8 @@ async function runCase(c: Case, stepSeed = SEEDS[1]) {
 }
 
 describe('attention kernels vs reference', () => {
+  // Head widths stay in ceil(dk/4) = 1 or 2 (plus the generic pipelines) so that lavapipe compiles only
+  // three pipeline sets; the specialization changes loop counts only.
   const cases: Array<[string, Case]> = [
     ['B=1 H=1 T=1 dk=1', { spec: { batch: 1, heads: 1, dHead: 1, tq: 1, tk: 1 } }],
     ['ragged cross shape, no mask', { spec: { batch: 2, heads: 3, dHead: 5, tq: 7, tk: 13 } }],
@@ -107,11 +125,14 @@ describe('attention kernels vs reference', () => {
     ['causal + padding', { spec: { batch: 2, heads: 2, dHead: 6, tq: 19, tk: 19, causal: true }, lengths: [19, 11] }],
     ['cross-attention Tq != Tk with padding', { spec: { batch: 2, heads: 3, dHead: 5, tq: 7, tk: 13 }, lengths: [4, 13] }],
     ['T=70 (several tiles), causal + padding', { spec: { batch: 2, heads: 2, dHead: 8, tq: 70, tk: 70, causal: true }, lengths: [70, 37] }],
-    ['T=70 cross, dk=64 (widest head)', { spec: { batch: 1, heads: 2, dHead: 64, tq: 33, tk: 70 }, lengths: [61] }],
+    ['T=70 cross, dk=64 (widest head), generic-width pipelines', { spec: { batch: 1, heads: 2, dHead: 64, tq: 33, tk: 70, genericHeadWidth: true }, lengths: [61] }],
+    ['generic-width pipelines, ragged shape with padding', { spec: { batch: 2, heads: 3, dHead: 5, tq: 7, tk: 13, genericHeadWidth: true }, lengths: [4, 13] }],
     ['dropout 0.1, causal + padding', { spec: { batch: 2, heads: 2, dHead: 8, tq: 20, tk: 20, causal: true, dropout: 0.1, stream: 3 }, lengths: [20, 14] }],
-    ['dropout 0.1, T=70 cross', { spec: { batch: 1, heads: 2, dHead: 16, tq: 21, tk: 70, dropout: 0.1, stream: 9 }, lengths: [66] }],
+    ['dropout 0.1, T=70 cross', { spec: { batch: 1, heads: 2, dHead: 7, tq: 21, tk: 70, dropout: 0.1, stream: 9 }, lengths: [66] }],
     ['fused QKV slices (row stride 3D), padding + dropout', { spec: { batch: 2, heads: 2, dHead: 8, tq: 19, tk: 19, dropout: 0.1, stream: 5 }, lengths: [19, 7], fused: true }],
     ['fused QKV slices, causal', { spec: { batch: 2, heads: 4, dHead: 4, tq: 17, tk: 17, causal: true }, fused: true }],
+    ['tensors as byte-offset views of shared buffers', { spec: { batch: 2, heads: 3, dHead: 5, tq: 7, tk: 13, causal: true, dropout: 0.1 }, lengths: [9, 13], arena: true }],
+    ['fused QKV slices inside a shared buffer', { spec: { batch: 2, heads: 2, dHead: 8, tq: 19, tk: 19 }, lengths: [19, 7], fused: true, arena: true }],
   ];
   for (const [name, c] of cases) it(name, async () => void (await runCase(c)));
 
@@ -128,8 +149,9 @@ describe('attention kernels vs reference', () => {
         expect(dq[row * D + col]).toBe(0);
       }
     }
-    const dk = gpuGrads[1];
-    for (let col = 0; col < 5 * D; col++) expect(dk[5 * D + col]).toBe(0); // batch row 1: all keys PAD
+    for (const grad of [gpuGrads[1], gpuGrads[2]]) {
+      for (let col = 0; col < 5 * D; col++) expect(grad[5 * D + col]).toBe(0); // dK, dV of batch row 1: all keys PAD
+    }
   });
 
   it('dropout mask follows the seed buffer without rebuilding, and the backward is deterministic', async () => {

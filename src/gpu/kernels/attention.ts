@@ -39,7 +39,16 @@ export interface AttentionSpec {
   stream?: number;
   /** Which u32 of the seeds buffer holds this step's seed (default 0). */
   seedIndex?: number;
+  /**
+   * Use the pipelines shared by every head width (dk read at run time) instead of ones specialized to
+   * ceil(dHead/4) (the default: unrolled loops, rows in registers, ~2x faster on lavapipe and likely more
+   * on GPUs, but each width compiles its own pipelines, ~3x slower to compile on lavapipe).
+   */
+  genericHeadWidth?: boolean;
 }
+
+/** Override constants of the pipelines for `spec` (DK4 = 0 selects the run-time head width). */
+const constantsFor = (s: AttentionSpec) => ({ DK4: s.genericHeadWidth ? 0 : Math.ceil(s.dHead / 4) });
 
 type Named = [string, AttentionView];
 
@@ -68,18 +77,33 @@ function checkView(op: string, name: string, view: AttentionView, rows: number, 
   require(end <= numel(view.tensor.shape), op, `${name} needs ${end} elements, tensor [${view.tensor.shape}] has ${numel(view.tensor.shape)}`);
 }
 
-/** Written views must not share a buffer with read ones, and written column ranges must not overlap. */
-function checkOutputs(op: string, width: number, inputs: GPUBuffer[], outputs: Named[]): void {
-  for (const [name, view] of outputs) require(!inputs.includes(view.tensor.buffer), op, `${name} shares a buffer with an input`);
+/** Byte range [start, end) a tensor occupies in its buffer. */
+function byteRange(t: GpuTensor): [number, number] {
+  const start = t.byteOffset ?? 0;
+  return [start, start + numel(t.shape) * 4];
+}
+
+function rangesOverlap(a: GpuTensor, b: GpuTensor): boolean {
+  const [a0, a1] = byteRange(a);
+  const [b0, b1] = byteRange(b);
+  return a.buffer === b.buffer && a0 < b1 && b0 < a1;
+}
+
+/**
+ * Written tensors must not share a buffer with read ones (WebGPU forbids read-only and writable use of
+ * one buffer in a dispatch), and written views whose tensors overlap must hold disjoint columns.
+ */
+function checkOutputs(op: string, width: number, inputs: GpuTensor[], outputs: Named[]): void {
+  for (const [name, view] of outputs) require(!inputs.some((t) => t.buffer === view.tensor.buffer), op, `${name} shares a buffer with an input`);
   for (let a = 0; a < outputs.length; a++) {
     for (let b = a + 1; b < outputs.length; b++) {
       const [na, va] = outputs[a];
       const [nb, vb] = outputs[b];
-      if (va.tensor.buffer !== vb.tensor.buffer) continue;
-      const ca = (va.offset ?? 0) % va.rowStride;
-      const cb = (vb.offset ?? 0) % vb.rowStride;
+      if (!rangesOverlap(va.tensor, vb.tensor)) continue;
+      const col = (x: AttentionView) => ((x.tensor.byteOffset ?? 0) / 4 + (x.offset ?? 0)) % x.rowStride;
+      const [ca, cb] = [col(va), col(vb)];
       const disjoint = va.rowStride === vb.rowStride && (ca + width <= cb || cb + width <= ca);
-      require(disjoint, op, `${na} and ${nb} share a buffer with overlapping columns`);
+      require(disjoint, op, `${na} and ${nb} overlap in memory with overlapping columns`);
     }
   }
 }
@@ -124,15 +148,32 @@ export function attentionForward(
   const named: Named[] = [['q', q], ['k', k], ['v', v], ['o', o]];
   named.forEach(([name, view], i) => checkView(op, name, view, spec.batch * (i === 1 || i === 2 ? spec.tk : spec.tq), D));
   require(lse.dtype === 'f32' && numel(lse.shape) === spec.batch * spec.heads * spec.tq, op, `lse [${lse.shape}] is not f32 (B, H, Tq)`);
-  const inputs = [q, k, v].map((x) => x.tensor.buffer).concat(spec.keyTokens ? [spec.keyTokens.buffer] : [], seeds ? [seeds.buffer] : []);
-  checkOutputs(op, D, inputs, [['o', o], ['lse', { tensor: lse, rowStride: D }]]);
+  const inputs = [q, k, v].map((x) => x.tensor).concat(spec.keyTokens ? [spec.keyTokens] : [], seeds ? [seeds] : []);
+  checkOutputs(op, D, inputs, [['o', o]]);
+  require(!inputs.some((t) => t.buffer === lse.buffer) && !rangesOverlap(lse, o.tensor), op, 'lse shares memory with another operand');
 
   const params = createUniform(gpu, paramFields(spec, { q, k, v, o }), 'attention params');
-  const dummy = q.tensor.buffer; // bound where an optional input is absent (never read)
-  const pipeline = gpu.pipelines.get(SHADER, 'attention_forward');
-  const resources = [params, q.tensor.buffer, k.tensor.buffer, v.tensor.buffer, spec.keyTokens?.buffer ?? dummy, seeds?.buffer ?? dummy, o.tensor.buffer, lse.buffer];
+  const dummy = q.tensor; // bound where an optional input is absent (never read)
+  const pipeline = gpu.pipelines.get(SHADER, 'attention_forward', constantsFor(spec));
+  const resources = [params, q.tensor, k.tensor, v.tensor, spec.keyTokens ?? dummy, seeds ?? dummy, o.tensor, lse];
   const grid: [number, number] = [ceilDiv(spec.tq, ATTENTION_LIMITS.rowsPerWorkgroup), spec.batch * spec.heads];
   return [makeDispatch(gpu, op, pipeline, resources, grid)];
+}
+
+/**
+ * WebGPU forbids two writable bindings over overlapping bytes: when the dK and dV tensors overlap (slices
+ * of one fused gradient), the _shared entry point writes both through one binding of their common range.
+ */
+function keyGradEntry(op: string, dK: AttentionView, dV: AttentionView): string {
+  if (!rangesOverlap(dK.tensor, dV.tensor)) return 'attention_backward_dkdv';
+  require((dK.tensor.byteOffset ?? 0) === (dV.tensor.byteOffset ?? 0), op, 'dK and dV tensors overlap but start at different bytes');
+  return 'attention_backward_dkdv_shared';
+}
+
+function keyGradBindings(dK: AttentionView, dV: AttentionView): Array<GpuTensor | GPUBufferBinding> {
+  if (!rangesOverlap(dK.tensor, dV.tensor)) return [dK.tensor, dV.tensor];
+  const [start, endK] = byteRange(dK.tensor);
+  return [{ buffer: dK.tensor.buffer, offset: start, size: Math.max(endK, byteRange(dV.tensor)[1]) - start }];
 }
 
 /** Shape (u32) of the backward's scratch: the seed, then (lse, delta) per query row. */
@@ -159,23 +200,20 @@ export function attentionBackward(
   require(lse.dtype === 'f32' && numel(lse.shape) === spec.batch * spec.heads * spec.tq, op, `lse [${lse.shape}] is not f32 (B, H, Tq)`);
   const stats = scratch ?? createTensor(gpu, attentionScratchShape(spec), 'u32', 'attention scratch');
   require(stats.dtype === 'u32' && numel(stats.shape) >= attentionScratchShape(spec)[0], op, `scratch [${stats.shape}] smaller than [${attentionScratchShape(spec)}] u32`);
-  const inputs = [q, k, v, o, dO].map((x) => x.tensor.buffer).concat(spec.keyTokens ? [spec.keyTokens.buffer] : [], seeds ? [seeds.buffer] : [], [lse.buffer]);
+  const inputs = [q, k, v, o, dO].map((x) => x.tensor).concat(spec.keyTokens ? [spec.keyTokens] : [], seeds ? [seeds] : [], [lse]);
   checkOutputs(op, D, inputs, [['dQ', dQ], ['dK', dK], ['dV', dV]]);
-  require(!inputs.includes(stats.buffer) && ![dQ, dK, dV].some((x) => x.tensor.buffer === stats.buffer), op, 'scratch shares a buffer with another operand');
+  const operands = [...inputs, dQ.tensor, dK.tensor, dV.tensor];
+  require(!operands.some((t) => t.buffer === stats.buffer), op, 'scratch shares a buffer with another operand');
 
   const params = createUniform(gpu, paramFields(spec, { q, k, v, o, dO, dQ, dK, dV }), 'attention params');
-  const dummy = q.tensor.buffer;
-  const tokens = spec.keyTokens?.buffer ?? dummy;
+  const dummy = q.tensor;
   const bh = spec.batch * spec.heads;
-  const rows = bh * spec.tq;
   const delta = makeDispatch(gpu, `${op} delta`, gpu.pipelines.get(SHADER, 'attention_backward_delta'),
-    [params, o.tensor.buffer, dO.tensor.buffer, lse.buffer, seeds?.buffer ?? dummy, stats.buffer], linearGrid(gpu, rows, 256));
-  const common = [params, q.tensor.buffer, k.tensor.buffer, v.tensor.buffer, tokens, dO.tensor.buffer, stats.buffer];
-  const dq = makeDispatch(gpu, `${op} dQ`, gpu.pipelines.get(SHADER, 'attention_backward_dq'),
-    [...common, dQ.tensor.buffer], [ceilDiv(spec.tq, ATTENTION_LIMITS.rowsPerWorkgroup), bh]);
-  // WebGPU forbids binding one buffer twice for writing: dK and dV in one buffer use the _shared entry.
-  const sharedKV = dK.tensor.buffer === dV.tensor.buffer;
-  const dkdv = makeDispatch(gpu, `${op} dK dV`, gpu.pipelines.get(SHADER, sharedKV ? 'attention_backward_dkdv_shared' : 'attention_backward_dkdv'),
-    sharedKV ? [...common, dK.tensor.buffer] : [...common, dK.tensor.buffer, dV.tensor.buffer], [ceilDiv(spec.tk, ATTENTION_LIMITS.rowsPerWorkgroup), bh]);
+    [params, o.tensor, dO.tensor, lse, seeds ?? dummy, stats], linearGrid(gpu, bh * spec.tq, 256));
+  const common = [params, q.tensor, k.tensor, v.tensor, spec.keyTokens ?? dummy, dO.tensor, stats];
+  const dq = makeDispatch(gpu, `${op} dQ`, gpu.pipelines.get(SHADER, 'attention_backward_dq', constantsFor(spec)),
+    [...common, dQ.tensor], [ceilDiv(spec.tq, ATTENTION_LIMITS.rowsPerWorkgroup), bh]);
+  const dkdv = makeDispatch(gpu, `${op} dK dV`, gpu.pipelines.get(SHADER, keyGradEntry(op, dK, dV), constantsFor(spec)),
+    [...common, ...keyGradBindings(dK, dV)], [ceilDiv(spec.tk, ATTENTION_LIMITS.rowsPerWorkgroup), bh]);
   return [delta, dq, dkdv];
 }
