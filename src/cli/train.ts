@@ -10,6 +10,7 @@ import { importCorpus } from '../data/import.ts';
 import { Trainer, type StepMetrics } from '../train/trainer.ts';
 import { prepareData, type DataSource } from '../train/data.ts';
 import { numberOption, parseOptions, UsageError } from './args.ts';
+import { corpusBleu, formatBleu } from '../data/bleu.ts';
 
 const USAGE =
   'npm run cli -- train [--preset tiny|small|base | --config C.json] [--variant weighted|baseline] ' +
@@ -118,11 +119,22 @@ export async function run(argv: string[]): Promise<number> {
   const stopped = diverged as StepMetrics | null;
   if (stopped) console.error(`stopped: the gradient at step ${stopped.step} was NaN/Inf; the weights are those of the last good step`);
   if (fault) console.error(`stopped: ${fault}`);
+  await reportTranslations(trainer, data);
   const out = typeof v.out === 'string' ? v.out : `checkpoint-${config.variant}-${trainer.step}.safetensors`;
   const ckpt = await trainer.checkpoint({ tokenizer: data.tokenizer.toJSON(), train: options });
   writeFileSync(out, encodeCheckpoint(ckpt));
   console.log(`wrote ${out} (step ${ckpt.step})`);
   return stopped || fault ? 1 : 0;
+}
+
+/** Greedy translations of the first 100 dev sentences: corpus BLEU (sacreBLEU's defaults) and 3 examples. */
+async function reportTranslations(trainer: Trainer, data: ReturnType<typeof prepareData>): Promise<void> {
+  const sample = data.devText.slice(0, 100);
+  if (sample.length === 0) return;
+  const outputs = await trainer.translator().translate(sample.map((p) => data.tokenizer.encode(p.src)), { beam: 1, maxLen: trainer.config.maxLen });
+  const hyps = outputs.map((ids) => data.tokenizer.decode(ids));
+  console.log(`dev BLEU (greedy, ${sample.length} sentences): ${formatBleu(corpusBleu(hyps, [sample.map((p) => p.tgt)]))}`);
+  for (let i = 0; i < Math.min(3, sample.length); i++) console.log(`  ${sample[i].src}\n  → ${hyps[i]}\n  (reference: ${sample[i].tgt})`);
 }
 
 function progressBar(step: number, total: number): string {

@@ -156,24 +156,24 @@ class ModelBuilder {
     }
   }
 
-  build(train: boolean): ModelGraph {
-    const { batch: b, srcLen: s, tgtLen: t } = this.shape;
-    const c = this.c, d = this.d, g = this.graph;
-    if (s > c.maxLen || t > c.maxLen) throw new Error(`batch lengths S=${s}, T=${t} exceed maxLen ${c.maxLen}`);
-    const src = g.tensor('src', [b, s], 'i32', { kind: 'input' });
-    const tgtIn = g.tensor('tgt_in', [b, t], 'i32', { kind: 'input' });
-    const tgtOut = g.tensor('tgt_out', [b * t], 'i32', { kind: 'input' });
-    const positions = g.tensor('positions', [c.maxLen, d], 'f32', { kind: 'constant', values: positionalTableData(c.maxLen, d) });
-    const embed = this.param('embed', [c.vocab, d]);
+  /** Source tokens → encoder output (B*S, D). */
+  encoder(src: Tensor, embed: Tensor, positions: Tensor): Tensor {
+    const c = this.c, g = this.graph, s = src.shape[1];
     const weighted = c.variant === 'weighted';
-
     let x = this.dropout('enc.embed.drop', embeddingOp(g, 'enc.embed', src, embed, positions));
     for (let l = 0; l < c.encLayers; l++) {
       const p = `enc.${l}`;
       const o = this.selfAttention(`${p}.attn`, x, src, s, false);
       x = weighted ? this.branchedTail(p, `${p}.attn`, x, o) : this.baselineTail(p, `${p}.attn`, x, o, `${p}.ln1`, `${p}.ln2`);
     }
-    const enc = x;
+    return x;
+  }
+
+  /** Decoder input tokens and the encoder output → logits (B*T, V) through the tied embedding. */
+  decoder(tgtIn: Tensor, enc: Tensor, src: Tensor, embed: Tensor, positions: Tensor): Tensor {
+    const c = this.c, d = this.d, g = this.graph;
+    const [b, t] = tgtIn.shape;
+    const weighted = c.variant === 'weighted';
     let y = this.dropout('dec.embed.drop', embeddingOp(g, 'dec.embed', tgtIn, embed, positions));
     for (let l = 0; l < c.decLayers; l++) {
       const p = `dec.${l}`;
@@ -183,13 +183,60 @@ class ModelBuilder {
       const o = this.crossAttention(`${p}.cross`, h0, enc, src);
       y = weighted ? this.branchedTail(p, `${p}.cross`, h0, o) : this.baselineTail(p, `${p}.cross`, h0, o, `${p}.ln1`, `${p}.ln2`);
     }
-    const logits = matmulOp(g, {
-      label: 'logits', a: y, b: embed, outShape: [b * t, c.vocab], layout: { m: b * t, n: c.vocab, k: d, transB: true },
-    });
-    const stats = crossEntropyOp(g, 'loss', logits, tgtOut, c.labelSmoothing);
+    return matmulOp(g, { label: 'logits', a: y, b: embed, outShape: [b * t, c.vocab], layout: { m: b * t, n: c.vocab, k: d, transB: true } });
+  }
+
+  inputs(): { src: Tensor; tgtIn: Tensor; embed: Tensor; positions: Tensor } {
+    const { batch: b, srcLen: s, tgtLen: t } = this.shape;
+    const c = this.c, g = this.graph;
+    if (s > c.maxLen || t > c.maxLen) throw new Error(`batch lengths S=${s}, T=${t} exceed maxLen ${c.maxLen}`);
+    return {
+      src: g.tensor('src', [b, s], 'i32', { kind: 'input' }),
+      tgtIn: g.tensor('tgt_in', [b, t], 'i32', { kind: 'input' }),
+      embed: this.param('embed', [c.vocab, this.d]),
+      positions: g.tensor('positions', [c.maxLen, this.d], 'f32', { kind: 'constant', values: positionalTableData(c.maxLen, this.d) }),
+    };
+  }
+
+  build(train: boolean): ModelGraph {
+    const g = this.graph;
+    const { src, tgtIn, embed, positions } = this.inputs();
+    const tgtOut = g.tensor('tgt_out', [this.shape.batch * this.shape.tgtLen], 'i32', { kind: 'input' });
+    const enc = this.encoder(src, embed, positions);
+    const logits = this.decoder(tgtIn, enc, src, embed, positions);
+    const stats = crossEntropyOp(g, 'loss', logits, tgtOut, this.c.labelSmoothing);
     if (train) buildBackward(g);
     return { graph: g, table: this.table, shape: this.shape, src, tgtIn, tgtOut, stats, logits };
   }
+}
+
+/** Forward-only graphs for translation: the encoder once per sentence batch, the decoder per step. */
+export interface EncoderGraph {
+  graph: Graph;
+  src: Tensor;
+  enc: Tensor;
+}
+
+export interface DecoderGraph {
+  graph: Graph;
+  src: Tensor;
+  tgtIn: Tensor;
+  /** (B*S, D), written from an encoder graph's output. */
+  enc: Tensor;
+  logits: Tensor;
+}
+
+export function buildEncoderGraph(config: ModelConfig, batch: number, srcLen: number): EncoderGraph {
+  const builder = new ModelBuilder(buildParamTable({ ...config, dropout: 0 }), { batch, srcLen, tgtLen: 1 });
+  const { src, embed, positions } = builder.inputs();
+  return { graph: builder.graph, src, enc: builder.encoder(src, embed, positions) };
+}
+
+export function buildDecoderGraph(config: ModelConfig, shape: BatchShape): DecoderGraph {
+  const builder = new ModelBuilder(buildParamTable({ ...config, dropout: 0 }), shape);
+  const { src, tgtIn, embed, positions } = builder.inputs();
+  const enc = builder.graph.tensor('enc', [shape.batch * shape.srcLen, config.dModel], 'f32', { kind: 'input' });
+  return { graph: builder.graph, src, tgtIn, enc, logits: builder.decoder(tgtIn, enc, src, embed, positions) };
 }
 
 /** The training graph (forward + backward) or the forward-only graph of a model at one batch shape. */

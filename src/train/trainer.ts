@@ -22,6 +22,7 @@ import type { Checkpoint } from '../model/checkpoint.ts';
 import type { Batch } from '../model/batch.ts';
 
 export type { Batch };
+import { Translator } from './translate.ts';
 import { branchLearningRate, branchesFrozen, mainLearningRate, type ScheduleConfig } from './schedule.ts';
 
 
@@ -276,6 +277,13 @@ export class Trainer {
     return { config: this.config, params, step: this.step, adam: { m, v }, extras };
   }
 
+  /** A translator reading this trainer's live weights (decoding graphs compile on first use). */
+  translator(): Translator {
+    return (this.translatorInstance ??= new Translator(this.gpu, this.config, this.params, this.grads, this.seeds));
+  }
+
+  private translatorInstance: Translator | null = null;
+
   /** Counters of GPU objects created so far (a step after warm-up must not change them). */
   get counters() {
     return { ...this.gpu.counters };
@@ -297,6 +305,7 @@ export class Trainer {
     for (const b of [...this.buckets.values(), ...this.evalBuckets.values()]) b.compiled.destroy();
     for (const b of this.readbacks) b.destroy();
     for (const b of this.arena) b.destroy();
+    this.translatorInstance?.destroy();
   }
 }
 
