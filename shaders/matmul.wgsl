@@ -9,9 +9,10 @@
 // Bindings: 0 params (uniform), 1 c (read_write), 2 a, 3 b, 4 bias (any buffer when HAS_BIAS is off).
 // Tiling: a workgroup computes a TILE_M x 64 block of C with 8 x (TILE_M / 8) threads, each thread an 8x8
 // register block (16 vec4 accumulators); K is walked in steps of 16 through two vec4 tiles in workgroup
-// memory (16 x TILE_M and 16 x 64 floats: 12 KiB at TILE_M = 128). TILE_M (64 or 128) is an override the
-// launcher picks to waste fewer padded rows. Grid: (N / 64, M / TILE_M, batch). Partial tiles load zeros
-// and store nothing outside (M, N), so no shape needs to be a tile multiple.
+// memory (16 x TILE_M and 16 x 64 floats). The epilogue stages C through the same memory in two halves of
+// 32 columns (TILE_M x 32 floats: 16 KiB at TILE_M = 128). TILE_M (64 or 128) is an override the launcher
+// picks to pad short matrices less. Grid: (N / 64, M / TILE_M, batch). Partial tiles load zeros and store
+// nothing outside (M, N), so no shape needs to be a tile multiple.
 
 struct Params {
   m: u32,
@@ -46,12 +47,14 @@ override TILE_M: u32 = 128u;
 
 const TILE_N = 64u;
 const TILE_K = 16u;
-const THREADS_N = 8u; // threads across a tile row, TILE_N / 8; the workgroup has 8 x (TILE_M / 8) = TILE_M
+const THREADS_N = 8u; // threads across a tile row; the workgroup has 8 x (TILE_M / 8) = TILE_M threads
+const HALF_N = 32u; // the epilogue stages C in two halves of 32 columns
 
-// tile_a[kk * TILE_M / 4 + r] holds op(a) rows 4r..4r+3 at k index kk;
-// tile_b[kk * 16 + q] holds op(b) columns 4q..4q+3 at k index kk.
-var<workgroup> tile_a: array<vec4f, TILE_K * TILE_M / 4u>;
-var<workgroup> tile_b: array<vec4f, TILE_K * TILE_N / 4u>;
+// One workgroup array serves two phases. Main loop: tile_a at [0, TILE_M * 4) with
+// [kk * TILE_M / 4 + r] = op(a) rows 4r..4r+3 at k index kk, then tile_b at [TILE_M * 4, + 256) with
+// [kk * 16 + q] = op(b) columns 4q..4q+3 at k index kk. Epilogue: [r * 8 + q] = C row r, columns
+// 4q..4q+3 of the current 32-column half. TILE_M * 8 vec4: 16 KiB at TILE_M = 128.
+var<workgroup> smem: array<vec4f, TILE_M * 8u>;
 
 // op(a)[row, col] of the current batch matrix, 0 outside (M, K).
 fn load_a(base: u32, row: u32, col: u32) -> f32 {
@@ -78,8 +81,8 @@ fn fill_tiles(t: u32, base_a: u32, base_b: u32, row0: u32, col0: u32, k0: u32) {
     if (TRANS_A) { kk = idx / groups_a; r = idx % groups_a; }
     let row = row0 + 4u * r;
     let col = k0 + kk;
-    tile_a[kk * groups_a + r] = vec4f(load_a(base_a, row, col), load_a(base_a, row + 1u, col),
-                                      load_a(base_a, row + 2u, col), load_a(base_a, row + 3u, col));
+    smem[kk * groups_a + r] = vec4f(load_a(base_a, row, col), load_a(base_a, row + 1u, col),
+                                    load_a(base_a, row + 2u, col), load_a(base_a, row + 3u, col));
   }
   let groups_b = TILE_N / 4u;
   for (var idx = t; idx < TILE_K * groups_b; idx += TILE_M) {
@@ -88,26 +91,41 @@ fn fill_tiles(t: u32, base_a: u32, base_b: u32, row0: u32, col0: u32, k0: u32) {
     if (TRANS_B) { kk = idx % TILE_K; q = idx / TILE_K; }
     let row = k0 + kk;
     let col = col0 + 4u * q;
-    tile_b[kk * groups_b + q] = vec4f(load_b(base_b, row, col), load_b(base_b, row, col + 1u),
-                                      load_b(base_b, row, col + 2u), load_b(base_b, row, col + 3u));
+    smem[TILE_M * 4u + kk * groups_b + q] = vec4f(load_b(base_b, row, col), load_b(base_b, row, col + 1u),
+                                                 load_b(base_b, row, col + 2u), load_b(base_b, row, col + 3u));
   }
 }
 
-// Epilogue for one 4-column group of one output row: alpha, bias, ReLU, accumulate, bounds.
-fn store4(batch: u32, row: u32, col: u32, acc: vec4f) {
-  if (row >= params.m) { return; }
-  let base = params.offset_c + batch * params.stride_c + row * params.ldc;
-  for (var j = 0u; j < 4u; j++) {
-    let cj = col + j;
-    if (cj >= params.n) { return; }
-    var v = params.alpha * acc[j];
-    if (HAS_BIAS) { v += bias[params.bias_offset + batch * params.bias_stride + cj]; }
+// Write one staged 32-column half of the C tile to global memory through the epilogue: alpha, bias,
+// ReLU, accumulate. One element per thread per step, neighbouring threads on neighbouring columns.
+fn store_half(t: u32, batch: u32, row0: u32, col_half: u32) {
+  if (col_half >= params.n) { return; }
+  let rows = min(TILE_M, params.m - row0);
+  let cols = min(HALF_N, params.n - col_half);
+  let base = params.offset_c + batch * params.stride_c;
+  for (var e = t; e < rows * HALF_N; e += TILE_M) {
+    let r = e / HALF_N;
+    let q = e % HALF_N;
+    if (q >= cols) { continue; }
+    let col = col_half + q;
+    var v = params.alpha * smem[r * 8u + q / 4u][q % 4u];
+    if (HAS_BIAS) { v += bias[params.bias_offset + batch * params.bias_stride + col]; }
     if (RELU) { v = max(v, 0.0); }
-    if (ACCUMULATE) { v += c[base + cj]; }
-    c[base + cj] = v;
+    let at = base + (row0 + r) * params.ldc + col;
+    if (ACCUMULATE) { v += c[at]; }
+    c[at] = v;
   }
 }
 
+// Stage row i of a thread's lo and hi row groups for the current column half.
+fn stage_rows(lid: vec3u, i: u32, lo: vec4f, hi: vec4f) {
+  smem[(4u * lid.y + i) * 8u + lid.x] = lo;
+  smem[(TILE_M / 2u + 4u * lid.y + i) * 8u + lid.x] = hi;
+}
+
+// Thread (x, y) owns rows 4y..4y+3 and TILE_M / 2 + 4y..+3 (lo, hi), and columns 4x..4x+3 and
+// 32 + 4x..+3 (halves 0, 1): neighbouring threads read neighbouring vec4s of the tiles.
+// acc[4 * i + 2 * hi + half] is row i of the lo or hi group, columns of that half.
 @compute @workgroup_size(THREADS_N, TILE_M / 8u)
 fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
           @builtin(local_invocation_index) t: u32) {
@@ -116,7 +134,7 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
   let col0 = wid.x * TILE_N;
   let base_a = params.offset_a + batch * params.stride_a;
   let base_b = params.offset_b + batch * params.stride_b;
-  // acc[2 * i + h] holds row 8 * lid.y + i, columns 8 * lid.x + 4h .. + 3.
+  let a_rows = TILE_M / 4u; // vec4 groups per k in tile_a
   var acc: array<vec4f, 16>;
   for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
     fill_tiles(t, base_a, base_b, row0, col0, k0);
@@ -126,23 +144,35 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
     // it also skips the zero padding of the last K step.
     let k_steps = min(TILE_K, params.k - k0);
     for (var kk = 0u; kk < k_steps; kk++) {
-      let a_lo = tile_a[kk * (TILE_M / 4u) + 2u * lid.y];
-      let a_hi = tile_a[kk * (TILE_M / 4u) + 2u * lid.y + 1u];
-      let b_lo = tile_b[kk * (TILE_N / 4u) + 2u * lid.x];
-      let b_hi = tile_b[kk * (TILE_N / 4u) + 2u * lid.x + 1u];
-      for (var i = 0u; i < 4u; i++) {
-        acc[2u * i] += a_lo[i] * b_lo;
-        acc[2u * i + 1u] += a_lo[i] * b_hi;
-        acc[2u * i + 8u] += a_hi[i] * b_lo;
-        acc[2u * i + 9u] += a_hi[i] * b_hi;
-      }
+      let a_lo = smem[kk * a_rows + lid.y];
+      let a_hi = smem[kk * a_rows + a_rows / 2u + lid.y];
+      let b_lo = smem[TILE_M * 4u + kk * 16u + lid.x];
+      let b_hi = smem[TILE_M * 4u + kk * 16u + 8u + lid.x];
+      // Written out: a compiler that does not unroll (SwiftShader) would index acc dynamically, from memory.
+      acc[0] += a_lo.x * b_lo; acc[1] += a_lo.x * b_hi;
+      acc[2] += a_hi.x * b_lo; acc[3] += a_hi.x * b_hi;
+      acc[4] += a_lo.y * b_lo; acc[5] += a_lo.y * b_hi;
+      acc[6] += a_hi.y * b_lo; acc[7] += a_hi.y * b_hi;
+      acc[8] += a_lo.z * b_lo; acc[9] += a_lo.z * b_hi;
+      acc[10] += a_hi.z * b_lo; acc[11] += a_hi.z * b_hi;
+      acc[12] += a_lo.w * b_lo; acc[13] += a_lo.w * b_hi;
+      acc[14] += a_hi.w * b_lo; acc[15] += a_hi.w * b_hi;
     }
     workgroupBarrier();
   }
-  let row = row0 + 8u * lid.y;
-  let col = col0 + 8u * lid.x;
-  for (var i = 0u; i < 8u; i++) {
-    store4(batch, row + i, col, acc[2u * i]);
-    store4(batch, row + i, col + 4u, acc[2u * i + 1u]);
-  }
+  // Epilogue: stage each 32-column half in workgroup memory (the tiles are no longer needed), then
+  // write it out element by element; far fewer store sites than 64 per thread, and coalesced.
+  stage_rows(lid, 0u, acc[0], acc[2]);
+  stage_rows(lid, 1u, acc[4], acc[6]);
+  stage_rows(lid, 2u, acc[8], acc[10]);
+  stage_rows(lid, 3u, acc[12], acc[14]);
+  workgroupBarrier();
+  store_half(t, batch, row0, col0);
+  workgroupBarrier();
+  stage_rows(lid, 0u, acc[1], acc[3]);
+  stage_rows(lid, 1u, acc[5], acc[7]);
+  stage_rows(lid, 2u, acc[9], acc[11]);
+  stage_rows(lid, 3u, acc[13], acc[15]);
+  workgroupBarrier();
+  store_half(t, batch, row0, col0 + HALF_N);
 }

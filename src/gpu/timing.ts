@@ -12,9 +12,11 @@ export interface GpuTimer {
   readonly method: 'timestamp-query' | 'wall-clock';
   /**
    * Milliseconds per repeat of `dispatches`, encoded `repeats` times in one pass and one submit, after
-   * `warmup` untimed submits of one repeat each (compilation, first touch of memory, caches).
+   * `warmup` untimed submits of one repeat each (compilation, first touch of memory, caches). The last
+   * warm-up tells how long to sleep before awaiting; with warmup 0 (the caller has just run the
+   * dispatches itself) pass that expectation, per repeat, as `expectMs`.
    */
-  time(dispatches: readonly Dispatch[], repeats?: number, warmup?: number): Promise<number>;
+  time(dispatches: readonly Dispatch[], repeats?: number, warmup?: number, expectMs?: number): Promise<number>;
   /** Free the query set and buffers. */
   destroy(): void;
 }
@@ -59,8 +61,8 @@ export function createGpuTimer(gpu: Gpu): GpuTimer {
   if (useTimestamps) gpu.counters.buffers += 2;
   let expectPerRepeat = 0; // wall time of the last warm-up, to know how long to sleep
 
-  async function warm(dispatches: readonly Dispatch[], warmup: number): Promise<void> {
-    expectPerRepeat = 0;
+  async function warm(dispatches: readonly Dispatch[], warmup: number, expectMs: number): Promise<void> {
+    expectPerRepeat = expectMs;
     for (let i = 0; i < warmup; i++) {
       expectPerRepeat = await submitAndWait(gpu, encodeRepeats(gpu, dispatches, 1).finish(), expectPerRepeat);
     }
@@ -80,8 +82,8 @@ export function createGpuTimer(gpu: Gpu): GpuTimer {
 
   return {
     method: useTimestamps ? 'timestamp-query' : 'wall-clock',
-    async time(dispatches, repeats = 5, warmup = 1) {
-      await warm(dispatches, Math.max(1, warmup));
+    async time(dispatches, repeats = 5, warmup = 1, expectMs = 0) {
+      await warm(dispatches, warmup, warmup > 0 ? 0 : expectMs);
       if (useTimestamps) return timeWithTimestamps(dispatches, repeats);
       return (await submitAndWait(gpu, encodeRepeats(gpu, dispatches, repeats).finish(), expectPerRepeat * repeats)) / repeats;
     },

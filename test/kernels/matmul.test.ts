@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
 import { createTensor, readTensor, uploadTensor } from '../../src/gpu/tensor.ts';
 import { runDispatches } from '../../src/gpu/kernel.ts';
-import { matmul, matmulGradSpecs, matmulNaive, resolveMatmul, type MatmulLayout } from '../../src/gpu/kernels/matmul.ts';
+import { matmul, matmulGradSpecs, matmulNaive, matmulTileRows, resolveMatmul, type MatmulLayout } from '../../src/gpu/kernels/matmul.ts';
 import * as ref from '../../src/reference/matmul.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32 } from '../../src/testing/random.ts';
@@ -45,8 +45,9 @@ describe('matmul kernel', () => {
 
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
-      it(`transA=${transA} transB=${transB}, batch 2, odd shapes`, () =>
-        checkMatmul(`trans ${transA} ${transB}`, { m: 37, n: 71, k: 45, batch: 2, transA, transB }));
+      // 128-row tiles (the other tests mostly get 64-row ones, see matmulTileRows).
+      it(`transA=${transA} transB=${transB}, batch 4, odd shapes`, () =>
+        checkMatmul(`trans ${transA} ${transB}`, { m: 200, n: 71, k: 45, batch: 4, transA, transB }));
     }
   }
 
@@ -69,6 +70,13 @@ describe('matmul kernel', () => {
 
   it('accumulate adds to C, with alpha and all flags', () =>
     checkMatmul('accumulate', { m: 50, n: 70, k: 21, batch: 2, transA: true, accumulate: true, alpha: -1.5, relu: true }, 70));
+
+  it('tile rows: 64 for short matrices and small grids, else 128', () => {
+    expect(matmulTileRows(200, 71, 4)).toBe(128);
+    expect(matmulTileRows(130, 512, 4)).toBe(64); // 192 padded rows instead of 256
+    expect(matmulTileRows(1024, 64, 1)).toBe(64); // 8 workgroups of 128 rows: too few
+    expect(matmulTileRows(2048, 128, 1)).toBe(128);
+  });
 
   it('naive matmul matches the reference', async () => {
     const gpu = await testGpu();

@@ -63,12 +63,14 @@ function denseOp(x: Float32Array, rows: number, cols: number, trans: boolean, ld
 /**
  * Time a dispatch: the best of `rounds` measurements, each with repeats chosen to take about
  * targetMs / rounds (the best is the least disturbed by other processes on a shared CPU). `firstMs` is
- * the wall time of the validation run, which already compiled the pipeline and touched the memory: a
- * kernel much slower than the target is timed once right away, with that run as its warm-up.
+ * the wall time of the validation run, which compiled the pipeline and touched the memory, so it serves
+ * as the warm-up; when it was long (slow kernel, or slow compilation) the first timed run is a single
+ * repeat, which is the answer for a kernel much slower than the target.
  */
 async function timeAdaptive(timer: GpuTimer, dispatch: Dispatch, targetMs: number, firstMs: number, rounds: number): Promise<number> {
-  if (firstMs > 4 * targetMs) return timer.time([dispatch], 1, 0, firstMs / 2);
-  let best = await timer.time([dispatch], 1, 1);
+  // Sleeping past the end only delays a timestamp measurement, but it would inflate a wall-clock one.
+  const guess = timer.method === 'timestamp-query' ? firstMs / 2 : 0;
+  let best = firstMs > 4 * targetMs ? await timer.time([dispatch], 1, 0, guess) : await timer.time([dispatch], 1, 1);
   const repeats = Math.min(200, Math.round(targetMs / rounds / best));
   if (repeats < 2) return best;
   for (let r = 0; r < rounds; r++) best = Math.min(best, await timer.time([dispatch], repeats, 0, best));

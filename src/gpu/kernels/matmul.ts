@@ -48,9 +48,17 @@ const SHADER = 'matmul';
 /** Output tile of one workgroup (shaders/matmul.wgsl): TILE_N columns by 64 or 128 rows. */
 export const MATMUL_TILE_N = 64;
 
-/** Rows per workgroup tile: 64 when that pads m less than 128 would (short matrices), else 128. */
-export function matmulTileRows(m: number): 64 | 128 {
-  return ceilDiv(m, 64) * 64 < ceilDiv(m, 128) * 128 ? 64 : 128;
+/** Below this many workgroups of 128-row tiles, 64-row tiles are used to keep more cores busy. */
+const SMALL_GRID = 16;
+
+/**
+ * Rows per workgroup tile: 64 when that pads m less than 128 would (short matrices) or when 128-row
+ * tiles would make a small grid, else 128 (more reuse per loaded tile).
+ */
+export function matmulTileRows(m: number, n: number, batch: number): 64 | 128 {
+  const padsLess = ceilDiv(m, 64) * 64 < ceilDiv(m, 128) * 128;
+  const smallGrid = ceilDiv(m, 128) * ceilDiv(n, MATMUL_TILE_N) * batch < SMALL_GRID;
+  return padsLess || smallGrid ? 64 : 128;
 }
 
 /** Fill every default of a layout (see MatmulLayout). */
@@ -121,7 +129,7 @@ function matmulParams(s: ResolvedMatmul): UniformField[] {
 export function matmul(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch {
   const s = resolveMatmul(spec);
   checkMatmul(s, c, a, b, spec.bias);
-  const tileRows = matmulTileRows(s.m);
+  const tileRows = matmulTileRows(s.m, s.n, s.batch);
   const pipeline = gpu.pipelines.get(SHADER, 'matmul', {
     TRANS_A: s.transA,
     TRANS_B: s.transB,
