@@ -27,7 +27,10 @@ describe('translation on the GPU', () => {
     const greedy = await translator.translate(sources, { beam: 1, maxLen });
     expect(await translator.translate(sources, { beam: 1, maxLen, lengthPenalty: 0 })).toEqual(greedy);
     const beam = await translator.translate(sources, { beam: 3, maxLen });
-    for (const out of [...greedy, ...beam]) for (const id of out) expect(id).toBeGreaterThan(EOS), expect(id).toBeLessThan(config.vocab);
+    for (const id of [...greedy, ...beam].flat()) {
+      expect(id).toBeGreaterThan(EOS);
+      expect(id).toBeLessThan(config.vocab);
+    }
 
     // Re-score each greedy output with the training graph's forward pass: argmax at every position.
     for (let i = 0; i < sources.length; i++) {
