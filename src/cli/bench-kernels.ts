@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { createGpuTimer } from '../gpu/timing.ts';
 import { benchMatmul } from './bench/matmul.ts';
+import { benchAttention } from './bench/attention.ts';
 
 interface Args {
   out?: string;
@@ -30,11 +31,8 @@ async function main(argv: string[]): Promise<number> {
 
   const matmul = await benchMatmul(gpu, timer, args);
 
-  // ---- Attention bench goes here: src/cli/bench/attention.ts exports
-  //   benchAttention(gpu: Gpu, timer: GpuTimer, options: BenchOptions): Promise<rows[]>
-  // (BenchOptions from ./bench/matmul.ts); replace the empty array with
-  //   console.log(); const attention = await benchAttention(gpu, timer, args);
-  const attention: unknown[] = [];
+  console.log();
+  const attention = await benchAttention(gpu, timer, args);
 
   if (gpu.uncapturedErrors.length > 0) throw new Error(`GPU errors during the bench:\n${gpu.uncapturedErrors.join('\n')}`);
   const report = { adapter: gpu.adapterName, timer: timer.method, matmul, attention };

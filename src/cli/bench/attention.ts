@@ -2,7 +2,7 @@
 // shapes, with key padding and dropout 0.1 as in training. Each case is first validated: batch row 0 of the
 // GPU output must match the f64 reference.
 import type { Gpu } from '../../gpu/device.ts';
-import { createGpuTimer, type GpuTimer } from '../../gpu/timing.ts';
+import type { GpuTimer } from '../../gpu/timing.ts';
 import { attentionBackward, attentionForward, type AttentionSpec } from '../../gpu/kernels/attention.ts';
 import { createTensor, readTensor, releaseTensor, uploadTensor, type GpuTensor } from '../../gpu/tensor.ts';
 import { runDispatches, type Dispatch } from '../../gpu/kernel.ts';
@@ -100,12 +100,7 @@ async function validateRow0(gpu: Gpu, c: (typeof CASES)[number], qkv: Float32Arr
  * Bench every case, printing a table row as each finishes. Takes the bench's shared timer, or makes one
  * (src/gpu/timing.ts: timestamp queries when available, else wall clock around onSubmittedWorkDone).
  */
-export async function benchAttention(gpu: Gpu, options: AttentionBenchOptions): Promise<AttentionRow[]>;
-export async function benchAttention(gpu: Gpu, timer: GpuTimer, options: AttentionBenchOptions): Promise<AttentionRow[]>;
-export async function benchAttention(gpu: Gpu, a: GpuTimer | AttentionBenchOptions, b?: AttentionBenchOptions): Promise<AttentionRow[]> {
-  const own = 'time' in a ? null : createGpuTimer(gpu);
-  const timer = own ?? (a as GpuTimer);
-  const options = b ?? (a as AttentionBenchOptions);
+export async function benchAttention(gpu: Gpu, timer: GpuTimer, options: AttentionBenchOptions): Promise<AttentionRow[]> {
   const targetMs = options.quick ? 150 : 600;
   const cases = options.quick ? CASES.slice(0, 3) : CASES;
   const widths = [20, 18, 10, 10, 12, 12];
@@ -117,6 +112,6 @@ export async function benchAttention(gpu: Gpu, a: GpuTimer | AttentionBenchOptio
     rows.push(r);
     line([r.name, `${r.batch}×${r.heads}×${r.t}×${r.d_head}`, r.fwd_ms, r.bwd_ms, r.gflops_fwd, r.gflops_bwd]);
   }
-  own?.destroy();
+
   return rows;
 }
