@@ -30,12 +30,7 @@ struct Schedule {
   lr: array<f32>,
 }
 
-struct StepStatus {
-  norm: f32,
-  nonfinite: u32,
-  clip_scale: f32,
-  skipped: u32,
-}
+//!include step_status.wgsl
 
 @group(0) @binding(0) var<uniform> config: Config;
 @group(0) @binding(1) var<storage, read> schedule: Schedule;

@@ -23,12 +23,7 @@ struct Partial {
   nonfinite: u32,
 }
 
-struct StepStatus {
-  norm: f32,
-  nonfinite: u32,
-  clip_scale: f32,
-  skipped: u32,
-}
+//!include step_status.wgsl
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> partials: array<Partial>;

@@ -17,12 +17,7 @@ struct Config {
   stride: u32,
 }
 
-struct StepStatus {
-  norm: f32,
-  nonfinite: u32,
-  clip_scale: f32,
-  skipped: u32,
-}
+//!include step_status.wgsl
 
 @group(0) @binding(0) var<uniform> config: Config;
 @group(0) @binding(1) var<storage, read> status: StepStatus;
