@@ -8,6 +8,7 @@ import { Trainer } from '../train/trainer.ts';
 import { makeBatch } from '../data/batching.ts';
 import { SeededRandom } from '../model/init.ts';
 import { numberOption, parseOptions } from './args.ts';
+import { sleepBlocking } from '../gpu/timing.ts';
 
 const USAGE = 'npm run bench:train -- [--out F.json] [--steps N] [--presets tiny,small]';
 
@@ -17,11 +18,6 @@ function syntheticBatch(vocab: number, batch: number, srcLen: number, tgtLen: nu
   const ids = (n: number) => Array.from({ length: n }, () => 4 + Math.floor(rng.uniform() * (vocab - 4)));
   const pairs = Array.from({ length: batch }, () => ({ src: ids(srcLen - 1), tgt: ids(tgtLen - 1) }));
   return makeBatch(pairs, srcLen, tgtLen);
-}
-
-/** Sleep without spinning the event loop (dawn.node's await busy-polls and steals a core from the driver). */
-function sleep(ms: number): void {
-  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 async function main(): Promise<void> {
@@ -54,7 +50,7 @@ async function main(): Promise<void> {
         trainer.trainStep(batch, false);
         encodeMs += performance.now() - e0;
       }
-      sleep(0.9 * probeMs * steps - (performance.now() - t0));
+      sleepBlocking(0.9 * probeMs * steps - (performance.now() - t0)); // dawn.node's await busy-polls: sleep instead
       await trainer.flush();
       const ms = (performance.now() - t0) / steps;
       const after = trainer.counters;
