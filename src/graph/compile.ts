@@ -107,7 +107,8 @@ export function compileGraph(gpu: Gpu, graph: Graph, options: CompileOptions): C
     for (let i = from; i < to; i++) {
       const node = graph.nodes[i];
       try {
-        out.push(...node.lower(ctx));
+        // Label each dispatch "<node>: <kernel>" (profiles and GPU error messages name the node).
+        for (const d of node.lower(ctx)) out.push({ ...d, label: `${node.label}: ${d.label}` });
       } catch (err) {
         throw new Error(`compiling ${node.label}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
