@@ -111,7 +111,20 @@ export class Trainer {
   }
 
   private scheduleConfig(): ScheduleConfig {
-    return { ...this.options, dModel: this.config.dModel, encLayers: this.config.encLayers };
+    return { ...this.options, lrScale: this.lrScale, dModel: this.config.dModel, encLayers: this.config.encLayers };
+  }
+
+  private lrScaleLive: number | null = null;
+
+  /** The learning-rate scale in effect (options.lrScale unless changed by setLrScale). */
+  get lrScale(): number {
+    return this.lrScaleLive ?? this.options.lrScale;
+  }
+
+  /** Change the learning-rate scale from the next step on (the playground's live slider). */
+  setLrScale(lrScale: number): void {
+    if (!Number.isFinite(lrScale) || lrScale < 0) throw new Error(`setLrScale: expected a finite number >= 0, got ${lrScale}`);
+    this.lrScaleLive = lrScale;
   }
 
   /** The compiled step for a batch shape (compiled on first use, then reused). */

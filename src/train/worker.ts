@@ -1,23 +1,38 @@
-// The training worker: owns the GPU device. For now it acquires the device and reports the adapter.
+// The training worker: owns the GPU device. On 'hello' it acquires the device and reports the adapter
+// (or why there is none); every later command goes to the run loop in session.ts.
 import { acquireBrowserGpu } from '../gpu/device.ts';
 import type { PageMessage, WorkerMessage } from './protocol.ts';
+import { Session } from './session.ts';
 
 const post = (message: WorkerMessage) => (self as unknown as Worker).postMessage(message);
 
-async function start(): Promise<void> {
+let session: Promise<Session | null> | null = null;
+
+async function acquire(): Promise<Session | null> {
   try {
     const gpu = await acquireBrowserGpu();
-    gpu.onFault((message) => post({ type: 'fault', message }));
     const f = gpu.features;
     const features = [f.timestampQuery && 'timestamp-query', f.shaderF16 && 'shader-f16', f.subgroups && 'subgroups'].filter(
       (x): x is string => typeof x === 'string',
     );
     post({ type: 'ready', adapter: gpu.adapterName, features });
+    return new Session(gpu, post);
   } catch (err) {
     post({ type: 'gpu-unavailable', message: err instanceof Error ? err.message : String(err) });
+    return null;
   }
 }
 
 self.addEventListener('message', (event: MessageEvent<PageMessage>) => {
-  if (event.data.type === 'hello') void start();
+  const message = event.data;
+  session ??= acquire();
+  // Commands before the device is ready wait for it, in order; without a device they are dropped
+  // (the page has been told WebGPU is unavailable).
+  void session.then((s) => {
+    try {
+      s?.handle(message);
+    } catch (err) {
+      post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    }
+  });
 });

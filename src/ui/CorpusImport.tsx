@@ -41,10 +41,10 @@ export function CorpusImport({ onAccept }: CorpusImportProps) {
       }}
       onDragLeave={() => setDragging(false)}
       onDrop={onDrop}
-      style={{ border: `2px dashed ${dragging ? '#2563eb' : '#cbd5e1'}`, borderRadius: 8, padding: '0.75rem 1rem' }}
+      className={`corpus-import${dragging ? ' dragging' : ''}`}
     >
       <label>
-        Import a corpus (TSV, one <code>source⇥target</code> pair per line), or drop a file here:{' '}
+        Import a corpus (TSV, one <code>source⇥target</code> pair per line), or drop a file here:
         <input type="file" accept=".tsv,.txt,text/tab-separated-values,text/plain" data-testid="corpus-file" onChange={(e) => void load(e.target.files?.[0])} />
       </label>
       {pending && result && (
@@ -64,10 +64,10 @@ export function CorpusImport({ onAccept }: CorpusImportProps) {
           )}
           {!result.fatal && (
             <p>
-              <button data-testid="import-accept" onClick={() => (onAccept(result.pairs, pending.name), setPending(null))}>
+              <button type="button" className="primary" data-testid="import-accept" onClick={() => (onAccept(result.pairs, pending.name), setPending(null))}>
                 {clean ? `Use these ${result.pairs.length} pairs` : `Keep the ${result.pairs.length} good pairs`}
               </button>{' '}
-              <button onClick={() => setPending(null)}>Cancel (keep the current corpus)</button>
+              <button type="button" onClick={() => setPending(null)}>Cancel (keep the current corpus)</button>
             </p>
           )}
         </div>

@@ -1,0 +1,86 @@
+// The run controls above the charts: Start / Pause / Step / Reset, the live learning-rate scale, and
+// what the run is doing (status, current step, throughput).
+import { useClient, usePlayground } from './context.ts';
+import { FIELD_BY_NAME, type NumberField } from './schema.ts';
+
+export function RunBar() {
+  return (
+    <section className="run-bar card">
+      <RunButtons />
+      <LrScaleSlider />
+      <RunStats />
+    </section>
+  );
+}
+
+function RunButtons() {
+  const client = useClient();
+  const status = usePlayground((s) => s.run.status);
+  const gpuReady = usePlayground((s) => s.run.gpu.state === 'ready');
+  const running = status === 'running';
+  const busy = status === 'preparing';
+  return (
+    <div className="buttons">
+      <button className="primary" data-testid="start" disabled={!gpuReady || running || busy} onClick={() => client.start()}>
+        {status === 'paused' ? 'Resume' : status === 'done' || status === 'stopped' ? 'Start again' : 'Start'}
+      </button>
+      <button data-testid="pause" disabled={!running} onClick={() => client.pause()}>
+        Pause
+      </button>
+      <button data-testid="step" disabled={!gpuReady || running || busy} onClick={() => client.step()} title="One training step">
+        Step
+      </button>
+      <button data-testid="reset" disabled={status === 'idle'} onClick={() => client.reset()}>
+        Reset
+      </button>
+    </div>
+  );
+}
+
+function LrScaleSlider() {
+  const client = useClient();
+  const value = usePlayground((s) => s.run.lrScale);
+  const field = FIELD_BY_NAME.get('lrScale') as NumberField;
+  return (
+    <label className="lr-slider" title={field.description}>
+      <span>LR scale</span>
+      <input type="range" data-testid="lr-scale" min={0} max={4} step={0.05} value={value} onChange={(e) => client.setLrScale(Number(e.target.value))} />
+      <output>{value.toFixed(2)}</output>
+    </label>
+  );
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  idle: 'not started',
+  preparing: 'preparing data and model…',
+  running: 'training',
+  paused: 'paused',
+  done: 'finished',
+  stopped: 'stopped',
+};
+
+function RunStats() {
+  const status = usePlayground((s) => s.run.status);
+  const steps = usePlayground((s) => s.metrics.steps);
+  const totalSteps = usePlayground((s) => s.config.values.steps);
+  const stepsPerSec = usePlayground((s) => s.run.stepsPerSec);
+  const tokensPerSec = usePlayground((s) => s.run.tokensPerSec);
+  const tokensSeen = usePlayground((s) => s.run.tokensSeen);
+  const evaluating = usePlayground((s) => s.run.evaluating);
+  const step = steps.length > 0 ? steps[steps.length - 1] : 0;
+  return (
+    <div className="run-stats">
+      <span className={`status status-${status}`} data-testid="run-status" data-status={status}>
+        {STATUS_TEXT[status]}
+      </span>
+      {evaluating && <span className="status status-preparing">evaluating on the dev set…</span>}
+      <span data-testid="current-step" data-step={step}>
+        step <strong>{step}</strong> / {totalSteps}
+      </span>
+      <span data-testid="throughput" data-steps-per-sec={stepsPerSec} data-tokens-per-sec={tokensPerSec}>
+        <strong>{stepsPerSec.toFixed(stepsPerSec < 10 ? 2 : 1)}</strong> steps/s · <strong>{Math.round(tokensPerSec).toLocaleString()}</strong> tokens/s
+      </span>
+      <span className="hint">{tokensSeen.toLocaleString()} target tokens seen</span>
+    </div>
+  );
+}
