@@ -9,6 +9,7 @@
 // to the next entry of `bucketLengths`, so the GPU sees few distinct shapes. maxLen bounds the sequence
 // lengths S and T *including* EOS/BOS; a longer pair is dropped or truncated (keeping the final EOS).
 // Token budget: B * (S + T) <= maxTokens, i.e. padded source plus padded target positions.
+import { mulberry32 } from '../util/random.ts';
 
 import { BOS, EOS, PAD } from './tokenizer.ts';
 
@@ -252,15 +253,4 @@ function mix32(seed: number, epoch: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0x846ca68b);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

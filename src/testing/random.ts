@@ -1,15 +1,7 @@
 // Seeded test data (mulberry32): the same seed gives the same inputs in Node, Chromium and references.
+import { mulberry32 } from '../util/random.ts';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** n values uniform in [lo, hi) as float32 (so GPU and reference see the same inputs). */
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
