@@ -3,6 +3,8 @@
 // draw one line per branch in every layer with weights summing to 1, the translation box answers, and
 // the console stays clean. One page for the whole file (the device and the run are shared).
 import { test, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { decodeCheckpoint } from '../src/model/checkpoint.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -127,6 +129,25 @@ test('Reset clears the run; Step prepares a new one and steps once; the LR scale
   expect(s.lr[0]).toBeCloseTo(lr(0.5, 1), 9);
   expect(s.lr[1]).toBeCloseTo(lr(2, 2), 9);
   await page.screenshot({ path: testInfo.outputPath('stepped.png'), fullPage: true });
+});
+
+test('metrics export as CSV and the checkpoint downloads as a valid safetensors file', async () => {
+  const testInfo = test.info();
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csvPath = testInfo.outputPath('metrics.csv');
+  await csv.saveAs(csvPath);
+  const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
+  expect(lines[0]).toMatch(/^step,loss,lr,grad_norm,dev_loss,dev_bleu,enc\.0\.kappa\.0,/);
+  expect(lines).toHaveLength(3); // header + steps 1 and 2 of the stepped run
+  const [ckpt] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-checkpoint').click()]);
+  const path = testInfo.outputPath(ckpt.suggestedFilename());
+  await ckpt.saveAs(path);
+  const loaded = decodeCheckpoint(readFileSync(path), ckpt.suggestedFilename());
+  expect(loaded.step).toBe(2);
+  expect(loaded.config.dModel).toBe(16);
+  expect(loaded.adam).toBeDefined();
+  expect((loaded.extras.tokenizer as { type: string }).type).toBe('byte-bpe');
+  console.log(`[e2e] checkpoint ${ckpt.suggestedFilename()}: ${readFileSync(path).length} bytes, step ${loaded.step}`);
 });
 
 test('no console errors', async () => {

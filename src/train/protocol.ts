@@ -67,6 +67,8 @@ export type WorkerMessage =
   | { type: 'dev'; result: DevResult }
   | { type: 'translation'; id: number; output: string; ms: number }
   | { type: 'translation-failed'; id: number; message: string }
+  /** The run's checkpoint (safetensors with config, Adam moments, tokenizer and run settings). */
+  | { type: 'checkpoint'; bytes: Uint8Array; step: number; variant: string }
   /** A run stopped (NaN/Inf gradient, error) or the device reported a fault. */
   | { type: 'error'; message: string };
 
@@ -82,4 +84,6 @@ export type PageMessage =
   /** Stop and free the run. */
   | { type: 'reset' }
   | { type: 'set-lr-scale'; value: number }
-  | { type: 'translate'; id: number; text: string; beam: number };
+  | { type: 'translate'; id: number; text: string; beam: number }
+  /** Send back the current checkpoint (waits for the steps in flight). */
+  | { type: 'save' };

@@ -3,6 +3,7 @@
 // every step, and everything that touches the GPU runs one at a time through `exclusive`, so a
 // translation or a dev evaluation never interleaves with a half-submitted step. What goes back to the
 // page is plain numbers (protocol.ts); metrics are batched every METRICS_INTERVAL_MS.
+import { encodeCheckpoint } from '../model/checkpoint.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { validateModelConfig, type Weighting } from '../model/config.ts';
 import { corpusBleu } from '../data/bleu.ts';
@@ -75,6 +76,9 @@ export class Session {
         break;
       case 'translate':
         void this.exclusive(() => this.translate(message.id, message.text, message.beam));
+        break;
+      case 'save':
+        void this.exclusive(() => this.save());
         break;
       case 'hello':
         break;
@@ -206,6 +210,16 @@ export class Session {
     }
     if (this.run !== run) return;
     this.post({ type: 'dev', result: { step: run.lastEvalStep, loss, bleu, sentences: sample.length, samples } });
+  }
+
+  private async save(): Promise<void> {
+    const run = this.run;
+    if (!run) {
+      this.post({ type: 'error', message: 'There is no model to save yet: start training first.' });
+      return;
+    }
+    const ckpt = await run.trainer.checkpoint({ tokenizer: run.data.tokenizer.toJSON(), train: run.spec.train, data: run.data.description });
+    this.post({ type: 'checkpoint', bytes: encodeCheckpoint(ckpt), step: ckpt.step, variant: ckpt.config.variant });
   }
 
   private async translate(id: number, text: string, beam: number): Promise<void> {

@@ -1,6 +1,7 @@
 // The run controls above the charts: Start / Pause / Step / Reset, the live learning-rate scale, and
 // what the run is doing (status, current step, throughput).
 import { useClient, usePlayground } from './context.ts';
+import { ExportBar } from './ExportBar.tsx';
 import { FIELD_BY_NAME, type NumberField } from './schema.ts';
 
 export function RunBar() {
@@ -9,6 +10,7 @@ export function RunBar() {
       <RunButtons />
       <LrScaleSlider />
       <RunStats />
+      <ExportBar />
     </section>
   );
 }

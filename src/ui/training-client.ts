@@ -1,6 +1,7 @@
 // The page's side of the worker protocol: starts the training worker, turns the user's commands into
 // messages and the worker's messages into store updates. Step metrics are buffered and appended to the
 // store once per animation frame, so a fast run costs one render per frame, not one per step.
+import { download } from './export.ts';
 import type { PageMessage, StepMetrics, WorkerMessage } from '../train/protocol.ts';
 import { validate } from './schema.ts';
 import { appendMetrics, emptyMetrics, patchRun, type PlaygroundStore } from './store.ts';
@@ -72,6 +73,11 @@ export class TrainingClient {
     this.send({ type: 'set-lr-scale', value });
   }
 
+  /** Ask the worker for the checkpoint; it arrives as a 'checkpoint' message and is downloaded. */
+  saveCheckpoint(): void {
+    this.send({ type: 'save' });
+  }
+
   translate(text: string, beam: number): void {
     const id = ++this.translationId;
     patchRun(this.store, { translation: { id, pending: true, output: null, error: null, ms: 0 } });
@@ -111,6 +117,8 @@ export class TrainingClient {
       case 'translation':
       case 'translation-failed':
         return this.translated(m);
+      case 'checkpoint':
+        return download(`weighted-transformer-${m.variant}-step${m.step}.safetensors`, m.bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
       case 'error':
         this.flush();
         return patchRun(this.store, { error: m.message });
