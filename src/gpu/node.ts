@@ -21,6 +21,21 @@ function dawnInstance(flags: string[]): GPU {
   return instance;
 }
 
+/** The Dawn instance each acquired adapter came from, by adapter name. */
+const instanceByAdapter = new Map<string, GPU>();
+
+/**
+ * The `GPU` object (Dawn instance) whose requestAdapter() returns the adapter `adapterName` (a name
+ * acquireNodeGpu gave as Gpu.adapterName): the one acquireNodeGpu used, so that another library (TF.js in
+ * the side-by-side bench, through `navigator.gpu`) runs on the same driver and Dawn instance.
+ */
+export function nodeGpuInstance(adapterName: string): GPU {
+  installGlobals();
+  let instance = instanceByAdapter.get(adapterName);
+  if (!instance) instanceByAdapter.set(adapterName, (instance = dawnInstance([`adapter=${adapterName}`])));
+  return instance;
+}
+
 function installGlobals(): void {
   if (installed) return;
   Object.assign(globalThis, globals);
@@ -80,7 +95,9 @@ export async function acquireNodeGpu(preferred = process.env.WEBGPU_ADAPTER): Pr
     choice = [...names].sort((a, b) => rank(a) - rank(b))[0];
   }
   if (!choice) throw new GpuUnavailableError(`No WebGPU adapter found in Node. ${HOW_TO_GET_A_DRIVER}`);
-  const adapter = await dawnInstance([`adapter=${choice}`]).requestAdapter();
+  const instance = dawnInstance([`adapter=${choice}`]);
+  instanceByAdapter.set(choice, instance);
+  const adapter = await instance.requestAdapter();
   if (!adapter) throw new GpuUnavailableError(`Dawn refused the adapter "${choice}". ${HOW_TO_GET_A_DRIVER}`);
   return createGpu(adapter, choice);
 }

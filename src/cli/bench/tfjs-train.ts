@@ -1,0 +1,207 @@
+// Whole training steps side by side: our engine (src/train/trainer.ts) and the TF.js baseline
+// (tfjs-model.ts) from the same initial weights on the same batch (B sentences × 32 source + 32 target
+// positions: 2048 padded tokens at `tiny`, 4096 at `small`), dropout 0 in both. First a check: the losses of
+// the first CHECK_STEPS optimizer steps (same learning-rate schedule) must agree within 1e-3 relative.
+// The check steps are also the warm-up. Then steady-state throughput: N steps enqueued back to back and
+// one wait at the end (sleeping through most of it: dawn.node's await busy-polls a core the software
+// driver needs), best of `rounds` rounds, the engines taking turns. tokens/s counts the non-PAD target
+// tokens, as bench:train does. Our weighted model takes its turns too (our engine only) and is reported
+// relative to our baseline.
+import type { Gpu } from '../../gpu/device.ts';
+import { sleepBlocking } from '../../gpu/timing.ts';
+import { presetConfig, type ModelConfig, type Variant } from '../../model/config.ts';
+import { buildParamTable } from '../../model/params.ts';
+import { initParams, SeededRandom } from '../../model/init.ts';
+import { makeBatch, type Batch } from '../../data/batching.ts';
+import { Trainer, type TrainerOptions } from '../../train/trainer.ts';
+import { mainLearningRate } from '../../train/schedule.ts';
+import { TfjsBaseline, TfjsTrainer, disposeTfjsBatch, tfjsBatch, type TfjsBatch } from './tfjs-model.ts';
+import { countTfjsDispatches, submitTfjs, type TfjsSetup } from './tfjs-setup.ts';
+
+export interface SideBySideTrainRow {
+  preset: string;
+  variant: Variant;
+  batch: string;
+  ours_tokens_per_s: number;
+  /** null for the weighted model (TF.js runs the baseline only). */
+  tfjs_tokens_per_s: number | null;
+  /** ours / tfjs tokens per second (above 1: ours faster); null for the weighted model. */
+  ratio: number | null;
+  ours_ms_per_step: number;
+  tfjs_ms_per_step: number | null;
+  /** Compute dispatches per training step (TF.js: the programs its backend records in one step). */
+  ours_dispatches_per_step: number;
+  tfjs_dispatches_per_step: number | null;
+  /** Our tokens/s relative to our own baseline at this preset (1 for the baseline). */
+  relative_to_our_baseline: number;
+  /** Losses of the first steps in each engine, and whether they agree (baseline only). */
+  loss_check: { ours: number[]; tfjs: number[]; max_rel_diff: number; equal: boolean } | null;
+}
+
+export interface TrainBenchOptions {
+  presets: string[];
+  steps: number;
+  rounds: number;
+}
+
+const CHECK_STEPS = 3;
+const SEED = 1;
+/** A schedule whose first steps move the weights visibly (lr 1.25e-3 at step 1 for D = 64), so the loss check covers gradients and Adam too. */
+const TRAINER_OPTIONS: TrainerOptions = { seed: SEED, gradClip: 0, lrScale: 0.01, warmup: 1, kappaWarmup: 1, steps: 1e6, freezeSteps: 0 };
+
+/** A full batch of random tokens: B sentences of S - 1 source and T - 1 target ids (plus EOS / BOS). */
+function syntheticBatch(vocab: number, batch: number, srcLen: number, tgtLen: number): Batch {
+  const rng = new SeededRandom(SEED);
+  const ids = (n: number) => Array.from({ length: n }, () => 4 + Math.floor(rng.uniform() * (vocab - 4)));
+  return makeBatch(Array.from({ length: batch }, () => ({ src: ids(srcLen - 1), tgt: ids(tgtLen - 1) })), srcLen, tgtLen);
+}
+
+function configFor(preset: string, variant: Variant): ModelConfig {
+  return { ...presetConfig(preset, variant), dropout: 0 };
+}
+
+const lrAt = (config: ModelConfig, step: number) =>
+  mainLearningRate({ ...TRAINER_OPTIONS, dModel: config.dModel, encLayers: config.encLayers }, step);
+
+/**
+ * Wall ms per step of `steps` steps enqueued back to back; `expectMs` (a step's time measured before)
+ * tells how long to sleep. `finish` submits whatever is still recorded and returns a promise of the
+ * device being idle.
+ */
+async function timeSteps(enqueue: () => void, finish: () => Promise<void>, steps: number, expectMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) enqueue();
+  const done = finish();
+  sleepBlocking(0.9 * expectMs * steps - (performance.now() - t0));
+  await done;
+  return (performance.now() - t0) / steps;
+}
+
+/** An engine under test: its losses at steps 1..CHECK_STEPS, the wall time of the last of them, and a timer. */
+interface Contender {
+  losses: number[];
+  checkStepMs: number;
+  dispatchesPerStep: number;
+  time(steps: number, expectMs: number): Promise<number>;
+  dispose(): void;
+}
+
+/** Our trainer on `batch`: the first CHECK_STEPS steps one by one (each awaited), then the timing closure. */
+async function ourContender(gpu: Gpu, config: ModelConfig, params: Float32Array, batch: Batch): Promise<Contender> {
+  const trainer = new Trainer(gpu, config, TRAINER_OPTIONS, { params });
+  const losses: number[] = [];
+  trainer.onMetrics = (m) => losses.push(m.loss);
+  let checkStepMs = 0;
+  for (let i = 0; i < CHECK_STEPS; i++) {
+    const t0 = performance.now();
+    trainer.trainStep(batch, true);
+    await trainer.flush();
+    checkStepMs = performance.now() - t0;
+  }
+  const time = (steps: number, expectMs: number) => timeSteps(() => trainer.trainStep(batch, false), () => trainer.flush(), steps, expectMs);
+  return { losses, checkStepMs, dispatchesPerStep: trainer.dispatchesPerStep(batch), time, dispose: () => trainer.destroy() };
+}
+
+/** The TF.js baseline on `batch`: the first CHECK_STEPS steps one by one (each loss read), then the timing closure. */
+async function tfjsContender(setup: TfjsSetup, config: ModelConfig, params: Float32Array, batch: Batch, tag: string): Promise<Contender> {
+  const { tf } = setup;
+  const model = new TfjsBaseline(tf, config, buildParamTable(config), params, tag);
+  const trainer = new TfjsTrainer(tf, model);
+  const x: TfjsBatch = tfjsBatch(tf, config, batch);
+  const losses: number[] = [];
+  let step = 0, checkStepMs = 0;
+  for (; step < CHECK_STEPS; step++) {
+    const t0 = performance.now();
+    const cost = trainer.step(x, lrAt(config, step + 1), true)!;
+    losses.push((await cost.data())[0]);
+    cost.dispose();
+    checkStepMs = performance.now() - t0;
+  }
+  const finish = () => submitTfjs(tf).onSubmittedWorkDone();
+  const dispatchesPerStep = countTfjsDispatches(tf, () => void trainer.step(x, lrAt(config, ++step), false));
+  await finish();
+  const time = async (steps: number, expectMs: number) => {
+    const tensors = tf.memory().numTensors;
+    const ms = await timeSteps(() => void trainer.step(x, lrAt(config, ++step), false), finish, steps, expectMs);
+    if (tf.memory().numTensors !== tensors) console.error(`warning: TF.js tensors went from ${tensors} to ${tf.memory().numTensors} over ${steps} steps`);
+    return ms;
+  };
+  const dispose = () => {
+    trainer.dispose();
+    model.dispose();
+    disposeTfjsBatch(x);
+  };
+  return { losses, checkStepMs, dispatchesPerStep, time, dispose };
+}
+
+/** Best ms per step of each contender over `rounds` rounds of `steps` steps, the contenders taking turns. */
+async function timeInTurns(contenders: { c: Contender; label: string }[], o: TrainBenchOptions): Promise<number[]> {
+  const best = contenders.map(() => Infinity);
+  for (let r = 0; r < o.rounds; r++) {
+    for (const [i, { c, label }] of contenders.entries()) {
+      const ms = await c.time(o.steps, Math.min(c.checkStepMs, best[i]));
+      best[i] = Math.min(best[i], ms);
+      console.error(`  ${label}, round ${r + 1}: ${ms.toFixed(0)} ms/step (one checked step: ${c.checkStepMs.toFixed(0)} ms)`);
+    }
+  }
+  return best;
+}
+
+function relDiff(a: number[], b: number[]): number {
+  return Math.max(...a.map((x, i) => Math.abs(x - b[i]) / Math.max(Math.abs(b[i]), 1e-12)));
+}
+
+const r3 = (x: number) => Number(x.toPrecision(3));
+
+/** Baseline side by side, then our weighted model, for one preset. */
+async function benchPreset(gpu: Gpu, setup: TfjsSetup, preset: string, o: TrainBenchOptions): Promise<SideBySideTrainRow[]> {
+  const [srcLen, tgtLen] = [32, 32];
+  const batchSize = (preset === 'tiny' ? 2048 : 4096) / (srcLen + tgtLen);
+  const baseConfig = configFor(preset, 'baseline');
+  const batch = syntheticBatch(baseConfig.vocab, batchSize, srcLen, tgtLen);
+  const shape = `${batchSize}x${srcLen}+${tgtLen}`;
+  const baseParams = initParams(buildParamTable(baseConfig), SEED);
+  const ours = await ourContender(gpu, baseConfig, baseParams, batch);
+  const theirs = await tfjsContender(setup, baseConfig, baseParams, batch, preset);
+  const maxRel = relDiff(theirs.losses, ours.losses);
+  const weightedConfig = configFor(preset, 'weighted');
+  const weighted = await ourContender(gpu, weightedConfig, initParams(buildParamTable(weightedConfig), SEED), batch);
+  const [oursMs, tfMs, weightedMs] = await timeInTurns([
+    { c: ours, label: `${preset} baseline, ours` }, { c: theirs, label: `${preset} baseline, tfjs` }, { c: weighted, label: `${preset} weighted, ours` },
+  ], o);
+  for (const c of [ours, theirs, weighted]) c.dispose();
+
+  const tps = (ms: number) => Math.round((batch.tokens / ms) * 1000);
+  return [
+    {
+      preset, variant: 'baseline', batch: shape, ours_tokens_per_s: tps(oursMs), tfjs_tokens_per_s: tps(tfMs), ratio: r3(tfMs / oursMs),
+      ours_ms_per_step: r3(oursMs), tfjs_ms_per_step: r3(tfMs), relative_to_our_baseline: 1,
+      ours_dispatches_per_step: ours.dispatchesPerStep, tfjs_dispatches_per_step: theirs.dispatchesPerStep,
+      loss_check: { ours: ours.losses, tfjs: theirs.losses, max_rel_diff: r3(maxRel), equal: maxRel <= 1e-3 },
+    },
+    {
+      preset, variant: 'weighted', batch: shape, ours_tokens_per_s: tps(weightedMs), tfjs_tokens_per_s: null, ratio: null,
+      ours_ms_per_step: r3(weightedMs), tfjs_ms_per_step: null, relative_to_our_baseline: r3(oursMs / weightedMs), loss_check: null,
+      ours_dispatches_per_step: weighted.dispatchesPerStep, tfjs_dispatches_per_step: null,
+    },
+  ];
+}
+
+/** Every preset, printing rows as they finish. */
+export async function benchTrainSideBySide(gpu: Gpu, setup: TfjsSetup, o: TrainBenchOptions): Promise<SideBySideTrainRow[]> {
+  const widths = [7, 9, 9, 11, 11, 7, 8, 12, 40];
+  const line = (cells: Array<string | number>) => console.log(cells.map((x, i) => String(x).padEnd(widths[i])).join(' '));
+  line(['preset', 'variant', 'batch', 'ours tok/s', 'tfjs tok/s', 'ratio', 'vs ours', 'dispatches', 'loss check (ours / tfjs, steps 1..3)']);
+  const rows: SideBySideTrainRow[] = [];
+  for (const preset of o.presets) {
+    for (const r of await benchPreset(gpu, setup, preset, o)) {
+      rows.push(r);
+      const check = r.loss_check
+        ? `${r.loss_check.equal ? 'ok' : 'MISMATCH'} ${r.loss_check.ours.map((x) => x.toFixed(4)).join(',')} / ${r.loss_check.tfjs.map((x) => x.toFixed(4)).join(',')}`
+        : '';
+      const dispatches = `${r.ours_dispatches_per_step}/${r.tfjs_dispatches_per_step ?? '-'}`;
+      line([r.preset, r.variant, r.batch, r.ours_tokens_per_s, r.tfjs_tokens_per_s ?? '-', r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.relative_to_our_baseline, dispatches, check]);
+    }
+  }
+  return rows;
+}
