@@ -29,6 +29,9 @@ export interface SideBySideTrainRow {
   ratio: number | null;
   ours_ms_per_step: number;
   tfjs_ms_per_step: number | null;
+  /** Wall ms of the last checked step alone (recorded, submitted and awaited with its loss read back). */
+  ours_checked_step_ms: number;
+  tfjs_checked_step_ms: number | null;
   /** Compute dispatches per training step (TF.js: the programs its backend records in one step). */
   ours_dispatches_per_step: number;
   tfjs_dispatches_per_step: number | null;
@@ -176,12 +179,14 @@ async function benchPreset(gpu: Gpu, setup: TfjsSetup, preset: string, o: TrainB
     {
       preset, variant: 'baseline', batch: shape, ours_tokens_per_s: tps(oursMs), tfjs_tokens_per_s: tps(tfMs), ratio: r3(tfMs / oursMs),
       ours_ms_per_step: r3(oursMs), tfjs_ms_per_step: r3(tfMs), relative_to_our_baseline: 1,
+      ours_checked_step_ms: r3(ours.checkStepMs), tfjs_checked_step_ms: r3(theirs.checkStepMs),
       ours_dispatches_per_step: ours.dispatchesPerStep, tfjs_dispatches_per_step: theirs.dispatchesPerStep,
       loss_check: { ours: ours.losses, tfjs: theirs.losses, max_rel_diff: r3(maxRel), equal: maxRel <= 1e-3 },
     },
     {
       preset, variant: 'weighted', batch: shape, ours_tokens_per_s: tps(weightedMs), tfjs_tokens_per_s: null, ratio: null,
       ours_ms_per_step: r3(weightedMs), tfjs_ms_per_step: null, relative_to_our_baseline: r3(oursMs / weightedMs), loss_check: null,
+      ours_checked_step_ms: r3(weighted.checkStepMs), tfjs_checked_step_ms: null,
       ours_dispatches_per_step: weighted.dispatchesPerStep, tfjs_dispatches_per_step: null,
     },
   ];
