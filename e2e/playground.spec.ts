@@ -15,17 +15,22 @@ const errors: string[] = [];
 async function snapshot(p: Page) {
   return p.evaluate(() => {
     const s = window.__playground!.getState();
+    const view = s.run.runs[0];
+    const m = view ? s.metrics.runs[view.id] : undefined;
     return {
       status: s.run.status,
       error: s.run.error,
-      steps: s.metrics.steps,
-      loss: s.metrics.loss,
-      lr: s.metrics.lr,
-      layers: s.metrics.branches.map((b) => b.layer),
-      branches: s.run.info?.config.branches ?? 0,
-      stepsPerSec: s.run.stepsPerSec,
-      tokensPerSec: s.run.tokensPerSec,
-      dev: s.metrics.dev.map((d) => ({ step: d.step, loss: d.loss, bleu: d.bleu })),
+      runs: s.run.runs.length,
+      steps: m?.steps ?? [],
+      loss: m?.loss ?? [],
+      lr: m?.lr ?? [],
+      layers: (m?.branches ?? []).map((b) => b.layer),
+      branches: view?.info?.config.branches ?? 0,
+      stepsPerSec: view?.rates.stepsPerSec ?? 0,
+      tokensPerSec: view?.rates.tokensPerSec ?? 0,
+      gpuMs: view?.rates.gpuMsPerStep ?? null,
+      gpuBytes: view?.rates.gpuBytes ?? 0,
+      dev: (m?.dev ?? []).map((d) => ({ step: d.step, loss: d.loss, bleu: d.bleu })),
     };
   });
 }
@@ -49,11 +54,16 @@ test('training in the worker makes the loss fall', async () => {
   const t0 = Date.now();
   await page.getByTestId('start').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
-  await page.waitForFunction(() => (window.__playground!.getState().metrics.steps.length ?? 0) >= 24, undefined, { timeout: 120_000 });
+  await page.waitForFunction(() => (window.__playground!.getState().metrics.runs[0]?.steps.length ?? 0) >= 24, undefined, { timeout: 120_000 });
   const s = await snapshot(page);
-  console.log(`[e2e] ${s.steps.length} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s (incl. data, compile); ${s.stepsPerSec.toFixed(2)} steps/s, ${s.tokensPerSec.toFixed(0)} tokens/s`);
+  console.log(`[e2e] ${s.steps.length} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s (incl. data, compile); ${s.stepsPerSec.toFixed(2)} steps/s, ${s.tokensPerSec.toFixed(0)} tokens/s, GPU ${s.gpuMs?.toFixed(1) ?? 'n/a'} ms/step, ${(s.gpuBytes / 2 ** 20).toFixed(1)} MiB`);
   console.log(`[e2e] loss: ${s.loss.slice(0, 4).map((x) => x.toFixed(3)).join(' ')} … ${s.loss.slice(-4).map((x) => x.toFixed(3)).join(' ')}`);
   expect(s.error).toBeNull();
+  expect(s.runs).toBe(1); // ?e2e=micro: no comparison runs
+  expect(s.gpuBytes).toBeGreaterThan(0);
+  // SwiftShader has timestamp queries: the GPU time per step is measured and shown.
+  expect(s.gpuMs).toBeGreaterThan(0);
+  await expect(page.getByTestId('throughput')).toContainText('GPU memory');
   expect(s.steps.slice(0, 24)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
   expect(s.loss.every(Number.isFinite)).toBe(true);
   expect(mean(s.loss.slice(-4))).toBeLessThan(mean(s.loss.slice(0, 4)) - 0.3);
@@ -137,7 +147,7 @@ test('metrics export as CSV and the checkpoint downloads as a valid safetensors 
   const csvPath = testInfo.outputPath('metrics.csv');
   await csv.saveAs(csvPath);
   const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
-  expect(lines[0]).toMatch(/^step,loss,lr,grad_norm,dev_loss,dev_bleu,enc\.0\.kappa\.0,/);
+  expect(lines[0]).toMatch(/^run,label,step,tokens_seen,loss,lr,grad_norm,dev_loss,dev_bleu,enc\.0\.kappa\.0,/);
   expect(lines).toHaveLength(3); // header + steps 1 and 2 of the stepped run
   const [ckpt] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-checkpoint').click()]);
   const path = testInfo.outputPath(ckpt.suggestedFilename());
@@ -159,7 +169,8 @@ test('the configuration comes from and goes to the URL hash; invalid combination
   await expect(p.getByTestId('field-dModel')).toHaveValue('32');
   await expect(p.getByTestId('field-branches')).toHaveValue('8');
   await expect(p.getByTestId('field-steps')).toHaveValue('500');
-  await expect(p.getByTestId('field-dropout')).toHaveValue('0.1'); // invalid values are ignored
+  await expect(p.getByTestId('field-dropout')).toHaveValue('0.1'); // an invalid value loads the default…
+  await expect(p.getByTestId('hash-warnings')).toContainText('dropout=oops'); // …and the page says so
   await expect(p.getByTestId('field-preset')).toHaveValue('tiny');
   await p.getByTestId('field-dModel').fill('36');
   await expect(p.getByTestId('config-errors')).toContainText('divisible by branches');

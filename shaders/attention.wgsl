@@ -14,6 +14,8 @@
 //   attention_backward_dq      grid (ceil(Tq/32), B*H): 32 query rows, loops over 16-key tiles.
 //   attention_backward_dkdv    grid (ceil(Tk/32), B*H): 32 key rows, loops over 16-query tiles
 //                              (_shared: the same with dK and dV in one buffer).
+//   attention_probs            1-D grid over B*NP*Tq*Tk: P = exp(q.k*scale - lse) (0 where masked) of the NP
+//                              heads head0.. into probs (B, NP, Tq, Tk), for inspection (no dropout).
 // No atomics: every output element is written by one thread, so results are deterministic.
 // dk = params.dk <= 64 (16 vec4); the override DK4 = ceil(dk/4) specializes a pipeline to it (or 0).
 //!include rng.wgsl
@@ -34,6 +36,7 @@ struct Params {
   dk_off: u32, dk_stride: u32, dv_off: u32, dv_stride: u32,
   causal: u32, has_pad: u32, rate: f32, stream: u32,
   seed_index: u32, scale: f32,
+  head0: u32, probs_heads: u32, // attention_probs only: the heads written
 }
 
 // Backward scratch: the seed copied by the delta pass (so the dq/dkdv passes need no seeds binding)
@@ -69,6 +72,8 @@ struct Stats {
 @group(0) @binding(7) var<storage, read_write> dk_out: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dv_out: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dkv_out: array<f32>;
+// attention_probs: 1 q, 2 k, 3 lse_in, 4 tokens, 5 probs_out.
+@group(0) @binding(5) var<storage, read_write> probs_out: array<f32>;
 
 // Flat element index of (b, t, h, c) in a view with offset `off` and row stride `stride`, T = len.
 fn at(off: u32, stride: u32, b: u32, t: u32, len: u32, h: u32, c: u32) -> u32 {
@@ -331,4 +336,26 @@ fn attention_backward_dkdv_shared(@builtin(local_invocation_index) t: u32, @buil
     dkv_out[at(params.dk_off, params.dk_stride, b, kj, params.tk, h, c)] = g.dk[c / 4u][c % 4u] * params.scale;
     dkv_out[at(params.dv_off, params.dv_stride, b, kj, params.tk, h, c)] = g.dv[c / 4u][c % 4u];
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Probabilities for inspection: thread = one (b, head, i, j); P = exp(S - lse) as the backward recomputes
+// it (the score summed in the forward's order), 0 where masked and on fully masked rows (lse 0 there).
+@compute @workgroup_size(256)
+fn attention_probs(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let n = gid.x + gid.y * groups.x * 256u;
+  let np = params.probs_heads;
+  if (n >= params.batch * np * params.tq * params.tk) { return; }
+  let j = n % params.tk;
+  let i = (n / params.tk) % params.tq;
+  let bp = n / (params.tk * params.tq);
+  let b = bp / np;
+  let h = params.head0 + bp % np;
+  var p = 0.0;
+  if (allowed(i, j, key_ok(b, j))) {
+    var s = 0.0;
+    for (var c4 = 0u; c4 < groups4(); c4++) { s += dot(q4(b, i, h, c4) * params.scale, k4(b, j, h, c4)); }
+    p = exp(s - lse_in[(b * params.heads + h) * params.tq + i]);
+  }
+  probs_out[n] = p;
 }

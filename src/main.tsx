@@ -5,7 +5,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.tsx';
 import { PlaygroundContext } from './ui/context.ts';
 import { decodeHash, defaultValues, encodeHash, microValues } from './ui/schema.ts';
-import { createPlaygroundStore, type PlaygroundStore } from './ui/store.ts';
+import { createPlaygroundStore, patchConfig, patchRun, type PlaygroundStore } from './ui/store.ts';
+import { autosaveStep, readAutosave } from './ui/autosave.ts';
+import type { AutosaveProbe } from './ui/ResumeOffer.tsx';
 import { TrainingClient } from './ui/training-client.ts';
 import './ui/styles.css';
 
@@ -13,21 +15,40 @@ declare global {
   interface Window {
     /** The playground's store, for tests and the console. */
     __playground?: PlaygroundStore;
+    /** The worker client, for tests (e.g. simulateDeviceLoss). */
+    __playgroundClient?: TrainingClient;
   }
 }
 
 const micro = new URLSearchParams(location.search).get('e2e') === 'micro';
-const store = createPlaygroundStore(decodeHash(location.hash, micro ? microValues() : defaultValues()));
+const fromHash = decodeHash(location.hash, micro ? microValues() : defaultValues());
+const store = createPlaygroundStore(fromHash.values);
+patchConfig(store, { hashWarnings: fromHash.warnings });
 const client = new TrainingClient(store);
 window.__playground = store;
+window.__playgroundClient = client;
 
 store.subscribe((state, previous) => {
   if (state.config.values === previous.config.values) return;
   history.replaceState(null, '', `${location.pathname}${location.search}${encodeHash(state.config.values)}`);
 });
 
-createRoot(document.getElementById('root')!).render(
-  <PlaygroundContext.Provider value={{ store, client }}>
-    <App />
-  </PlaygroundContext.Provider>,
-);
+const root = createRoot(document.getElementById('root')!);
+const render = (autosave: AutosaveProbe) =>
+  root.render(
+    <PlaygroundContext.Provider value={{ store, client }}>
+      <App autosave={autosave} />
+    </PlaygroundContext.Provider>,
+  );
+render(null);
+// An autosave from an earlier visit is offered for resuming (or reported when it cannot be used).
+{
+  readAutosave().then(
+    (record) => {
+      if (!record) return;
+      patchRun(store, { autosave: { step: autosaveStep(record), savedAt: record.savedAt } });
+      render({ record });
+    },
+    (err: unknown) => render({ problem: err instanceof Error ? err.message : String(err) }),
+  );
+}

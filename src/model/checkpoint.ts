@@ -7,6 +7,9 @@ import { readSafetensors, writeSafetensors, SafetensorsError, type NamedTensor }
 
 export const CHECKPOINT_FORMAT = 'weighted-transformer-playground/1';
 
+/** Metadata keys of the run state the trainers write (JSON values), besides model.md's config and step. */
+export const CHECKPOINT_EXTRAS = { tokenizer: 'tokenizer', train: 'train', data: 'data', run: 'playground_run', tokensSeen: 'tokens_seen' } as const;
+
 export interface AdamState {
   m: Float32Array;
   v: Float32Array;

@@ -1,5 +1,6 @@
 // CPU reference (f64) of shaders/attention.wgsl: per-head softmax attention with key padding, causal
-// mask and dropout on the probabilities, forward and backward, with the launchers' views and spec.
+// mask and dropout on the probabilities, forward and backward, with the launchers' views and spec, and
+// the probabilities of chosen heads recomputed from a saved lse (attentionProbs).
 // Element (b, t, h, c) of a view sits at offset + (b*T + t)*rowStride + h*dHead + c.
 // Dropout index of probability (b, h, i, j): ((b*H + h)*Tq + i)*Tk + j (src/reference/rng.ts).
 // A query row whose keys are all masked outputs 0, has lse 0 and gets 0 gradient.
@@ -126,4 +127,27 @@ export function attentionBackward(
       }
     }
   });
+}
+
+/**
+ * P = exp(q k^T / sqrt(dHead) - lse) of heads [first, first + count) into probs (B, count, Tq, Tk), 0 where
+ * masked (no dropout): the kernel's recomputation from the forward's lse (B, H, Tq).
+ */
+export function attentionProbs(
+  s: AttentionRefSpec, q: RefView, k: RefView, lse: ArrayLike<number>, probs: RefOutView['data'], range = { first: 0, count: s.heads },
+): void {
+  const { dHead, tq, tk, heads } = s;
+  for (let b = 0; b < s.batch; b++) {
+    for (let h = range.first; h < range.first + range.count; h++) {
+      for (let i = 0; i < tq; i++) {
+        for (let j = 0; j < tk; j++) {
+          const masked = (s.causal && j > i) || (s.keyTokens && s.keyTokens[b * tk + j] === 0);
+          let dot = 0;
+          for (let c = 0; c < dHead && !masked; c++) dot += q.data[at(q, tq, dHead, b, i, h, c)] * k.data[at(k, tk, dHead, b, j, h, c)];
+          const out = ((b * range.count + h - range.first) * tq + i) * tk + j;
+          probs[out] = masked ? 0 : Math.exp(dot / Math.sqrt(dHead) - lse[(b * heads + h) * tq + i]);
+        }
+      }
+    }
+  }
 }

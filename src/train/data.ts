@@ -26,6 +26,8 @@ export interface DataOptions {
   batchTokens: number;
   /** Pairs in the dev split (taken from the source's own dev split, or split off the training pairs). */
   devPairs?: number;
+  /** Use this tokenizer instead of learning one (a restored checkpoint's, so its ids keep their meaning). */
+  tokenizer?: Tokenizer;
 }
 
 export interface PreparedData {
@@ -79,7 +81,7 @@ function splitPairs(source: DataSource, seed: number, devCount: number): { train
 export function prepareData(source: DataSource, options: DataOptions): PreparedData {
   const split = splitPairs(source, options.seed, options.devPairs ?? 500);
   if (split.train.length === 0) throw new Error('the corpus has no training pairs');
-  const tokenizer = Tokenizer.train(split.train.flatMap((p) => [p.src, p.tgt]), { vocabSize: options.vocab });
+  const tokenizer = options.tokenizer ?? Tokenizer.train(split.train.flatMap((p) => [p.src, p.tgt]), { vocabSize: options.vocab });
   const encode = (pairs: TextPair[]): SeqPair[] => pairs.map((p) => ({ src: tokenizer.encode(p.src), tgt: tokenizer.encode(p.tgt) }));
   const batching = { maxTokens: options.batchTokens, maxLen: options.maxLen, overflow: 'truncate' as const, seed: options.seed, lengthMultiple: 16 };
   const train = new Batcher(encode(split.train), batching);

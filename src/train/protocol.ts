@@ -1,13 +1,23 @@
 // The typed message protocol between the page and the training worker. Only plain data crosses it:
 // the worker owns the GPU device, the page never sees a GPU object. Type-only imports: nothing here runs.
+// A session trains one run, or several side by side (comparison mode: the weighted model, the baseline and
+// ablations on the same data and seed, interleaved step by step on the same device); every run-specific
+// message carries the run's id.
 import type { ModelConfig } from '../model/config.ts';
 import type { DataSource } from './data.ts';
 import type { StepMetrics, TrainerOptions } from './trainer.ts';
 
 export type { StepMetrics, TrainerOptions, DataSource, ModelConfig };
 
+/** An imported corpus' sentence pairs. */
+export type TextPairs = { src: string; tgt: string }[];
+
 /** Everything a run needs; the worker prepares the data, then fixes `model.vocab` to the learned one. */
 export interface RunSpec {
+  /** Unique within a session; the page's key for the run's metrics. */
+  id: number;
+  /** How the run differs from the others in the session ("variant=baseline"), or the variant alone. */
+  label: string;
   model: ModelConfig;
   train: TrainerOptions;
   data: {
@@ -24,24 +34,47 @@ export interface RunSpec {
   bleuSentences: number;
 }
 
+/** A run restored from a checkpoint (a download or an autosave) instead of a fresh initialization. */
+export interface LoadSpec {
+  /** The checkpoint file (safetensors, see model/checkpoint.ts); its tokenizer is used as is. */
+  checkpoint: Uint8Array;
+  /** How to continue: the run's spec (its model must equal the checkpoint's config, vocab included).
+   *  Without one (a checkpoint from the CLI), the run is restored for translation only. */
+  spec: RunSpec | null;
+  /** id and label when there is no spec. */
+  id: number;
+  label: string;
+}
+
 export type RunStatus =
   | 'idle' // no run (before the first start, after reset)
   | 'preparing' // tokenizer, batches, model init
   | 'running'
   | 'paused'
-  | 'done' // reached the configured steps
+  | 'done' // every run reached its configured steps
   | 'stopped'; // NaN/Inf gradient, device lost or an error: see the error message
+
+/** One run's own state inside a session ('active' follows the session's running/paused). */
+export type RunState = 'active' | 'done' | 'stopped' | 'translate-only';
 
 /** What the worker learned while preparing a run. */
 export interface RunInfo {
+  id: number;
+  label: string;
   description: string;
   /** The model actually trained (vocab = the tokenizer's). */
   config: ModelConfig;
+  /** The run's spec as the worker uses it (null for a translate-only checkpoint). */
+  spec: RunSpec | null;
   parameters: number;
   trainPairs: number;
   devPairs: number;
   /** Branched layers ("enc.0", ..., "dec.0", ...); empty for the baseline. */
   layers: string[];
+  /** Steps already done (a restored checkpoint's step; 0 for a fresh run). */
+  step: number;
+  /** Bytes of GPU memory the run holds (weights, gradients, Adam moments, compiled buckets, activations). */
+  gpuBytes: number;
 }
 
 export interface DevResult {
@@ -54,36 +87,66 @@ export interface DevResult {
   samples: { src: string; hyp: string; ref: string }[];
 }
 
+/** Cross-attention maps of one decoder layer for a translation: one map per branch (or head). */
+export interface AttentionMaps {
+  layer: number;
+  srcTokens: string[];
+  outTokens: string[];
+  /** maps[branch][out * srcTokens.length + src]. */
+  maps: Float32Array[];
+}
+
+/** Running throughput of a run (sent with its metrics). */
+export interface RunRates {
+  stepsPerSec: number;
+  tokensPerSec: number;
+  /** Non-PAD target tokens trained on so far (restored runs count from their checkpoint's step). */
+  tokensSeen: number;
+  /** GPU time of the last timed step (timestamp queries), or null without them. */
+  gpuMsPerStep: number | null;
+  gpuBytes: number;
+}
+
 /** Worker → page. */
 export type WorkerMessage =
   | { type: 'ready'; adapter: string; features: string[] }
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'status'; status: RunStatus; step: number }
   | { type: 'run-info'; info: RunInfo }
-  /** Metrics of consecutive steps (kappa/alpha as effective weights), with running totals. */
-  | { type: 'metrics'; items: StepMetrics[]; tokensSeen: number; stepsPerSec: number; tokensPerSec: number }
+  | { type: 'run-state'; runId: number; state: RunState; message: string | null }
+  /** Metrics of consecutive steps of one run (kappa/alpha as effective weights), with its running rates. */
+  | { type: 'metrics'; runId: number; items: StepMetrics[]; rates: RunRates }
   /** A dev evaluation began (busy: true) or ended; training waits meanwhile. */
-  | { type: 'evaluating'; step: number; busy: boolean }
-  | { type: 'dev'; result: DevResult }
-  | { type: 'translation'; id: number; output: string; ms: number }
+  | { type: 'evaluating'; runId: number; step: number; busy: boolean }
+  | { type: 'dev'; runId: number; result: DevResult }
+  | { type: 'translation'; id: number; runId: number; output: string; ms: number; attention: AttentionMaps | null }
   | { type: 'translation-failed'; id: number; message: string }
-  /** The run's checkpoint (safetensors with config, Adam moments, tokenizer and run settings). */
-  | { type: 'checkpoint'; bytes: Uint8Array; step: number; variant: string }
-  /** A run stopped (NaN/Inf gradient, error) or the device reported a fault. */
+  /** A run's checkpoint (safetensors with config, Adam moments, tokenizer and run spec). */
+  | { type: 'checkpoint'; runId: number; reason: SaveReason; bytes: Uint8Array; step: number; label: string }
+  /** The session stopped (device lost, an error) or a command failed. */
   | { type: 'error'; message: string };
+
+export type SaveReason = 'download' | 'autosave';
 
 /** Page → worker. */
 export type PageMessage =
   | { type: 'hello' }
-  /** Prepare and start a run (paused: prepare only, then wait for resume or step). */
-  | { type: 'start'; spec: RunSpec; paused: boolean }
+  /** Prepare and start runs (paused: prepare only, then wait for resume or step). */
+  | { type: 'start'; runs: RunSpec[]; paused: boolean }
+  /** Restore runs from checkpoints (then evaluate each on its dev set, and start when not paused). */
+  | { type: 'load'; runs: LoadSpec[]; paused: boolean }
   | { type: 'pause' }
   | { type: 'resume' }
-  /** One step, when paused. */
+  /** One step of every active run, when paused. */
   | { type: 'step' }
-  /** Stop and free the run. */
+  /** Stop and free every run. */
   | { type: 'reset' }
   | { type: 'set-lr-scale'; value: number }
-  | { type: 'translate'; id: number; text: string; beam: number }
-  /** Send back the current checkpoint (waits for the steps in flight). */
-  | { type: 'save' };
+  /** Translate with one run; `attentionLayer` (a decoder layer index) also returns its cross-attention. */
+  | { type: 'translate'; id: number; runId: number; text: string; beam: number; attentionLayer: number | null }
+  /** Send back the checkpoints of the given runs (all when runIds is null; waits for the steps in flight). */
+  | { type: 'save'; runIds: number[] | null; reason: SaveReason }
+  /** Test hook: destroy the device as if it were lost (the e2e test of the device-lost path). */
+  | { type: 'simulate-device-loss' }
+  /** Test hook: the next step of every active run gets a NaN gradient (the e2e test of the NaN path). */
+  | { type: 'simulate-nan' };

@@ -1,15 +1,14 @@
-// The worker-side run loop: one training run at a time on the worker's device. Commands from the page
-// (start, pause, resume, step, reset, translate, ...) arrive between steps: the loop yields a task after
-// every step, and everything that touches the GPU runs one at a time through `exclusive`, so a
-// translation or a dev evaluation never interleaves with a half-submitted step. What goes back to the
-// page is plain numbers (protocol.ts); metrics are batched every METRICS_INTERVAL_MS.
-import { encodeCheckpoint } from '../model/checkpoint.ts';
+// The worker-side run loop: one session of one or more runs on the worker's device. Several runs (the
+// comparison mode) are stepped in turn, one optimizer step each, so they share the device fairly and their
+// curves advance together. Commands from the page (start, load, pause, resume, step, reset, translate,
+// save, ...) arrive between steps: the loop yields a task after every round, and everything that touches
+// the GPU runs one at a time through `exclusive`, so a translation or a dev evaluation never interleaves
+// with a half-submitted step. What goes back to the page is plain numbers (protocol.ts); metrics are
+// batched every METRICS_INTERVAL_MS per run.
 import type { Gpu } from '../gpu/device.ts';
-import { validateModelConfig, type Weighting } from '../model/config.ts';
-import { corpusBleu } from '../data/bleu.ts';
-import { Trainer, type Batch, type StepMetrics } from './trainer.ts';
-import { prepareData, type PreparedData } from './data.ts';
-import type { PageMessage, RunSpec, RunStatus, WorkerMessage } from './protocol.ts';
+import { tokenLabels } from './translate.ts';
+import type { AttentionMaps, LoadSpec, PageMessage, RunState, RunStatus, SaveReason, StepMetrics, WorkerMessage } from './protocol.ts';
+import { DataCache, TrainingRun } from './run.ts';
 
 const METRICS_INTERVAL_MS = 50;
 /** Steps queued on the GPU ahead of the last reported one: about this much work, at least 2 steps (so the
@@ -17,38 +16,24 @@ const METRICS_INTERVAL_MS = 50;
 const QUEUE_SECONDS = 0.1;
 const MIN_IN_FLIGHT = 2;
 const MAX_IN_FLIGHT = 8;
-/** Dev translations sent back with each evaluation. */
-const DEV_SAMPLES = 3;
-
-interface Run {
-  spec: RunSpec;
-  data: PreparedData;
-  trainer: Trainer;
-  batches: Generator<{ batch: Batch }>;
-  status: RunStatus;
-  looping: boolean;
-  lastEvalStep: number;
-  /** The last step whose metrics came back, and who waits for the next one. */
-  lastReported: number;
-  reported: (() => void)[];
-  tokensSeen: number;
-  meter: RateMeter;
-}
 
 export class Session {
-  private run: Run | null = null;
+  private runs: TrainingRun[] = [];
+  private status: RunStatus = 'idle';
+  /** Bumped by every start, load and reset: loops and tasks of an older generation stop. */
+  private generation = 0;
+  private looping = false;
   private lock: Promise<unknown> = Promise.resolve();
-  private pending: StepMetrics[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lostMessage: string | null = null;
-  /** A learning-rate scale set after the last start command (applied to that run once it exists). */
+  /** A learning-rate scale set after the last start command (applied to its runs once they exist). */
   private lrScaleSinceStart: number | null = null;
 
   constructor(
     private readonly gpu: Gpu,
     private readonly post: (message: WorkerMessage) => void,
   ) {
-    gpu.onFault((message) => this.fail(message));
+    gpu.onFault((message) => this.failAll(message));
     void gpu.lost.then((message) => (this.lostMessage = message));
   }
 
@@ -56,116 +41,135 @@ export class Session {
     switch (message.type) {
       case 'start':
         this.lrScaleSinceStart = null;
-        void this.exclusive(() => this.start(message.spec, message.paused));
-        break;
+        return this.begin(message.paused, (cache) => message.runs.map((spec) => TrainingRun.fresh(this.gpu, spec, cache)), false);
+      case 'load':
+        this.lrScaleSinceStart = null;
+        return this.begin(message.paused, (cache) => message.runs.map((load: LoadSpec) => TrainingRun.restore(this.gpu, load, cache)), true);
       case 'pause':
-        if (this.run?.status === 'running') this.setStatus(this.run, 'paused');
-        break;
+        if (this.status === 'running') this.setStatus('paused');
+        return;
       case 'resume':
-        this.resume();
-        break;
+        return this.resume();
       case 'step':
-        void this.exclusive(() => this.singleStep());
-        break;
+        return void this.exclusive(() => this.singleStep());
       case 'reset':
-        this.reset();
-        break;
+        return this.reset();
       case 'set-lr-scale':
         this.lrScaleSinceStart = message.value;
-        this.run?.trainer.setLrScale(message.value);
-        break;
+        for (const run of this.runs) run.trainer.setLrScale(message.value);
+        return;
       case 'translate':
-        void this.exclusive(() => this.translate(message.id, message.text, message.beam));
-        break;
+        return void this.exclusive(() => this.translate(message));
       case 'save':
-        void this.exclusive(() => this.save());
-        break;
+        return void this.exclusive(() => this.save(message.runIds, message.reason));
+      case 'simulate-device-loss':
+        // destroy() reports reason 'destroyed', which device.ts treats as our own cleanup: report it here.
+        this.lostMessage = 'GPU device lost (simulated by the page): the device was destroyed';
+        this.gpu.device.destroy();
+        return this.failAll(this.lostMessage);
+      case 'simulate-nan':
+        for (const run of this.runs) if (run.state === 'active') run.trainer.poisonNextStep();
+        return;
       case 'hello':
-        break;
+        return;
     }
   }
 
-  /** Run GPU work one task at a time, in the order requested; a failure stops the run and is reported. */
+  /** Run GPU work one task at a time, in the order requested; a failure stops the session and is reported. */
   private exclusive(task: () => Promise<void>): Promise<void> {
-    const next = this.lock.then(task).catch((err: unknown) => this.fail(err instanceof Error ? err.message : String(err)));
+    const next = this.lock.then(task).catch((err: unknown) => this.failAll(err instanceof Error ? err.message : String(err)));
     this.lock = next;
     return next;
   }
 
-  private async start(spec: RunSpec, paused: boolean): Promise<void> {
-    await this.dispose();
-    if (this.lostMessage) throw new Error(`${this.lostMessage}. Reload the page to get a new GPU device.`);
-    this.post({ type: 'status', status: 'preparing', step: 0 });
-    await yieldTask(); // let the status through before the (synchronous) data preparation
-    const { source, vocab, batchTokens, devPairs } = spec.data;
-    const data = prepareData(source, { seed: spec.train.seed, vocab, maxLen: spec.model.maxLen, batchTokens, devPairs });
-    const config = validateModelConfig({ ...spec.model, vocab: data.tokenizer.vocabSize }, 'run config');
-    const trainer = new Trainer(this.gpu, config, spec.train);
-    if (this.lrScaleSinceStart !== null) trainer.setLrScale(this.lrScaleSinceStart);
-    const run: Run = {
-      spec: { ...spec, model: config }, data, trainer, batches: data.train.iterate(0), status: 'paused', looping: false,
-      lastEvalStep: 0, lastReported: 0, reported: [], tokensSeen: 0, meter: new RateMeter(),
-    };
-    trainer.onMetrics = (m) => this.onMetrics(run, m);
-    this.run = run;
-    const info = { description: data.description, config, parameters: trainer.table.size, trainPairs: data.train.report.kept, devPairs: data.devText.length, layers: trainer.branchedLayers() };
-    this.post({ type: 'run-info', info });
-    this.setStatus(run, paused ? 'paused' : 'running');
-    if (!paused) void this.loop(run);
+  /** Replace the session's runs by new ones (fresh or restored); restored runs are evaluated first. */
+  private begin(paused: boolean, create: (cache: DataCache) => TrainingRun[], evaluateFirst: boolean): void {
+    const generation = ++this.generation;
+    void this.exclusive(async () => {
+      await this.dispose();
+      if (generation !== this.generation) return;
+      if (this.lostMessage) throw new Error(`${this.lostMessage}. Reload the page (or resume from the autosave) to get a new GPU device.`);
+      this.setStatus('preparing');
+      await yieldTask(); // let the status through before the (synchronous) data preparation
+      const runs = create(new DataCache());
+      this.runs = runs;
+      for (const run of runs) {
+        if (this.lrScaleSinceStart !== null) run.trainer.setLrScale(this.lrScaleSinceStart);
+        run.trainer.onMetrics = (m) => this.onMetrics(generation, run, m);
+        this.post({ type: 'run-info', info: run.info() });
+        if (run.state === 'translate-only') this.setRunState(run, 'translate-only', null);
+      }
+      if (evaluateFirst) for (const run of runs) await this.evaluate(generation, run);
+      if (generation !== this.generation) return;
+      const trainable = runs.some((r) => r.state === 'active');
+      this.setStatus(!trainable ? 'done' : paused ? 'paused' : 'running');
+      if (this.status === 'running') void this.loop(generation);
+    });
   }
 
   private resume(): void {
-    const run = this.run;
-    if (!run || run.status !== 'paused') return;
-    run.meter.reset();
-    this.setStatus(run, 'running');
-    void this.loop(run);
+    if (this.status !== 'paused') return;
+    for (const run of this.runs) run.meter.reset();
+    this.setStatus('running');
+    void this.loop(this.generation);
   }
 
-  private async loop(run: Run): Promise<void> {
-    if (run.looping) return;
-    run.looping = true;
+  /** Step every active run in turn until paused, reset, or every run is done or stopped. */
+  private async loop(generation: number): Promise<void> {
+    if (this.looping) return;
+    this.looping = true;
+    const live = () => this.generation === generation && this.status === 'running';
     try {
-      while (this.run === run && run.status === 'running') {
-        if (run.trainer.step >= run.spec.train.steps) {
-          await this.exclusive(() => this.finish(run));
-          break;
+      while (live()) {
+        const active = this.runs.filter((r) => r.state === 'active');
+        if (active.length === 0) break;
+        for (const run of active) {
+          if (!live()) break;
+          if (run.trainer.step >= run.totalSteps) await this.exclusive(() => this.finish(generation, run));
+          else await this.exclusive(() => this.stepOnce(generation, run, false));
         }
-        await this.exclusive(() => this.stepOnce(run, false));
         await yieldTask(); // commands (pause, translate, ...) get through here
       }
+      if (live()) await this.exclusive(async () => this.settle(generation));
     } finally {
-      run.looping = false;
+      this.looping = false;
     }
   }
 
-  private async singleStep(): Promise<void> {
-    const run = this.run;
-    if (!run || run.status !== 'paused' || run.trainer.step >= run.spec.train.steps) return;
-    run.meter.reset();
-    await this.stepOnce(run, true);
-    this.setStatus(run, 'paused');
+  /** Once no run is active: the session is done (or stopped when every run stopped). */
+  private settle(generation: number): void {
+    if (this.generation !== generation || this.runs.some((r) => r.state === 'active')) return;
+    this.flushMetrics();
+    this.setStatus(this.runs.every((r) => r.state === 'stopped') ? 'stopped' : 'done');
   }
 
-  /** One optimizer step (and the dev evaluation when it is due). */
-  private async stepOnce(run: Run, single: boolean): Promise<void> {
-    const wanted = () => this.run === run && (single ? run.status === 'paused' : run.status === 'running');
+  private async singleStep(): Promise<void> {
+    const generation = this.generation;
+    if (this.status !== 'paused') return;
+    for (const run of this.runs.filter((r) => r.state === 'active')) {
+      run.meter.reset();
+      if (run.trainer.step < run.totalSteps) await this.stepOnce(generation, run, true);
+    }
+    if (this.generation === generation && this.status === 'paused') this.setStatus('paused');
+  }
+
+  /** One optimizer step of one run (and its dev evaluation when it is due). */
+  private async stepOnce(generation: number, run: TrainingRun, single: boolean): Promise<void> {
+    const wanted = () => this.generation === generation && run.state === 'active' && this.status === (single ? 'paused' : 'running');
     if (!wanted()) return;
     const trainer = run.trainer;
-    await this.pace(run);
+    await this.pace(generation, run);
     if (!trainer.canReport) await trainer.flush();
     if (!wanted()) return; // paused or reset while waiting
-    const next = run.batches.next();
-    if (next.done) throw new Error('the training data produced no batch');
-    trainer.trainStep(next.value.batch);
-    const every = run.spec.evalEvery;
-    if (every > 0 && trainer.step % every === 0) await this.evaluate(run);
+    trainer.trainStep(run.nextBatch());
+    const every = run.spec?.evalEvery ?? 0;
+    if (every > 0 && trainer.step % every === 0) await this.evaluate(generation, run);
   }
 
-  /** Wait until few enough steps are in flight (see QUEUE_SECONDS). */
-  private async pace(run: Run): Promise<void> {
+  /** Wait until few enough of the run's steps are in flight (see QUEUE_SECONDS). */
+  private async pace(generation: number, run: TrainingRun): Promise<void> {
     const limit = Math.max(MIN_IN_FLIGHT, Math.min(MAX_IN_FLIGHT, Math.ceil(run.meter.stepsPerSec() * QUEUE_SECONDS)));
-    const live = () => this.run === run && run.status !== 'stopped' && run.status !== 'idle';
+    const live = () => this.generation === generation && run.state === 'active' && this.status !== 'idle';
     while (live() && run.trainer.step - run.lastReported >= limit) {
       // A lost device never reports: wake up now and then to notice the run stopped.
       await new Promise<void>((resolve) => {
@@ -175,167 +179,122 @@ export class Session {
     }
   }
 
-  private async finish(run: Run): Promise<void> {
-    if (this.run !== run || run.status !== 'running') return;
+  private async finish(generation: number, run: TrainingRun): Promise<void> {
+    if (this.generation !== generation || run.state !== 'active') return;
     await run.trainer.flush();
-    if (run.lastEvalStep !== run.trainer.step) await this.evaluate(run);
+    if (run.lastEvalStep !== run.trainer.step) await this.evaluate(generation, run);
     this.flushMetrics();
-    if (this.run === run && run.status === 'running') this.setStatus(run, 'done');
+    if (this.generation === generation && run.state === 'active') this.setRunState(run, 'done', null);
   }
 
-  /** Dev loss over the dev split and BLEU of greedy translations of its first sentences. */
-  private async evaluate(run: Run): Promise<void> {
-    const { trainer } = run;
-    run.lastEvalStep = trainer.step;
-    this.post({ type: 'evaluating', step: trainer.step, busy: true });
+  /** Evaluate a run on its dev set and send the result. */
+  private async evaluate(generation: number, run: TrainingRun): Promise<void> {
+    if (!run.data) return;
+    const step = run.trainer.step;
+    this.post({ type: 'evaluating', runId: run.id, step, busy: true });
     try {
-      await this.evaluateDev(run);
+      const result = await run.evaluateDev(() => this.generation === generation);
+      if (result && this.generation === generation) {
+        this.flushMetrics();
+        this.post({ type: 'dev', runId: run.id, result });
+      }
     } finally {
-      this.post({ type: 'evaluating', step: trainer.step, busy: false });
+      this.post({ type: 'evaluating', runId: run.id, step, busy: false });
     }
   }
 
-  private async evaluateDev(run: Run): Promise<void> {
-    const { trainer, data } = run;
-    const { loss } = await trainer.evaluate(data.dev);
-    if (this.run !== run || run.status === 'idle') return; // reset meanwhile: skip the (slow) translations
-    const sample = data.devText.slice(0, run.spec.bleuSentences);
-    let bleu = 0;
-    let samples: { src: string; hyp: string; ref: string }[] = [];
-    if (sample.length > 0) {
-      const outputs = await trainer.translator().translate(sample.map((p) => data.tokenizer.encode(p.src)), { beam: 1, maxLen: trainer.config.maxLen });
-      const hyps = outputs.map((ids) => data.tokenizer.decode(ids).trim());
-      bleu = corpusBleu(hyps, [sample.map((p) => p.tgt)]).score;
-      samples = sample.slice(0, DEV_SAMPLES).map((p, i) => ({ src: p.src, hyp: hyps[i], ref: p.tgt }));
-    }
-    if (this.run !== run) return;
-    this.post({ type: 'dev', result: { step: run.lastEvalStep, loss, bleu, sentences: sample.length, samples } });
-  }
-
-  private async save(): Promise<void> {
-    const run = this.run;
-    if (!run) {
-      this.post({ type: 'error', message: 'There is no model to save yet: start training first.' });
+  private async save(runIds: number[] | null, reason: SaveReason): Promise<void> {
+    const runs = runIds ? this.runs.filter((r) => runIds.includes(r.id)) : this.runs;
+    if (runs.length === 0) {
+      if (reason === 'download') this.post({ type: 'error', message: 'There is no model to save yet: start training first.' });
       return;
     }
-    const ckpt = await run.trainer.checkpoint({ tokenizer: run.data.tokenizer.toJSON(), train: run.spec.train, data: run.data.description });
-    this.post({ type: 'checkpoint', bytes: encodeCheckpoint(ckpt), step: ckpt.step, variant: ckpt.config.variant });
+    for (const run of runs) {
+      const { bytes, step } = await run.checkpointBytes();
+      this.flushMetrics(); // the page gets every step up to the checkpoint's before the checkpoint
+      this.post({ type: 'checkpoint', runId: run.id, reason, bytes, step, label: run.label });
+    }
   }
 
-  private async translate(id: number, text: string, beam: number): Promise<void> {
-    const run = this.run;
+  private async translate(m: Extract<PageMessage, { type: 'translate' }>): Promise<void> {
+    const run = this.runs.find((r) => r.id === m.runId) ?? this.runs[0];
     if (!run) {
-      this.post({ type: 'translation-failed', id, message: 'There is no model yet: start training first.' });
+      this.post({ type: 'translation-failed', id: m.id, message: 'There is no model yet: start training first.' });
       return;
     }
     const t0 = performance.now();
-    const ids = run.data.tokenizer.encode(text.trim());
-    const [out] = await run.trainer.translator().translate([ids], { beam, maxLen: run.trainer.config.maxLen });
-    this.post({ type: 'translation', id, output: run.data.tokenizer.decode(out).trim(), ms: performance.now() - t0 });
+    const ids = run.tokenizer.encode(m.text.trim());
+    const translator = run.trainer.translator();
+    const [out] = await translator.translate([ids], { beam: m.beam, maxLen: run.trainer.config.maxLen });
+    const output = run.tokenizer.decode(out).trim();
+    const ms = performance.now() - t0;
+    let attention: AttentionMaps | null = null;
+    if (m.attentionLayer !== null) {
+      const layer = Math.min(Math.max(0, m.attentionLayer), run.trainer.config.decLayers - 1);
+      const maps = await translator.crossAttention(ids, out, layer);
+      attention = { layer, srcTokens: tokenLabels(run.tokenizer, maps.srcIds), outTokens: tokenLabels(run.tokenizer, maps.outIds), maps: maps.probs };
+    }
+    this.post({ type: 'translation', id: m.id, runId: run.id, output, ms, attention });
   }
 
-  private onMetrics(run: Run, m: StepMetrics): void {
-    if (this.run !== run) return;
-    run.lastReported = m.step;
-    for (const wake of run.reported.splice(0)) wake();
-    run.tokensSeen += m.tokens;
-    run.meter.record(performance.now(), m.tokens);
-    const weighting = run.spec.model.weighting;
-    this.pending.push({ ...m, branches: m.branches.map((b) => ({ layer: b.layer, kappa: effectiveWeights(weighting, b.kappa), alpha: effectiveWeights(weighting, b.alpha) })) });
+  private onMetrics(generation: number, run: TrainingRun, m: StepMetrics): void {
+    if (this.generation !== generation) return;
+    run.record(m);
     this.flushTimer ??= setTimeout(() => this.flushMetrics(), METRICS_INTERVAL_MS);
-    if (m.nonfinite && run.status !== 'stopped') {
+    if (m.nonfinite && run.state === 'active') {
       this.flushMetrics();
-      this.fail(`training stopped at step ${m.step}: the gradient was NaN/Inf; weights kept from the last good step`);
+      this.setRunState(run, 'stopped', `${run.label}: training stopped at step ${m.step}: the gradient was NaN/Inf; weights kept from the last good step`);
+      if (!this.runs.some((r) => r.state === 'active')) this.settle(generation);
     }
   }
 
   private flushMetrics(): void {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    const run = this.run;
-    if (!run || this.pending.length === 0) return;
-    const items = this.pending;
-    this.pending = [];
-    this.post({ type: 'metrics', items, tokensSeen: run.tokensSeen, stepsPerSec: run.meter.stepsPerSec(), tokensPerSec: run.meter.tokensPerSec() });
+    for (const run of this.runs) {
+      if (run.pending.length === 0) continue;
+      const items = run.pending;
+      run.pending = [];
+      this.post({ type: 'metrics', runId: run.id, items, rates: run.rates() });
+    }
   }
 
-  /** Stop the run (it stays inspectable: translations still work) and report why. */
-  private fail(message: string): void {
-    const run = this.run;
-    if (run && run.status !== 'stopped') this.setStatus(run, 'stopped');
-    if (!run) this.post({ type: 'status', status: 'idle', step: 0 });
+  /** Stop every run (they stay inspectable: translations still work unless the device is gone). */
+  private failAll(message: string): void {
+    for (const run of this.runs) if (run.state === 'active') this.setRunState(run, 'stopped', null);
+    this.setStatus(this.runs.length > 0 ? 'stopped' : 'idle');
     this.post({ type: 'error', message });
   }
 
   private reset(): void {
-    if (this.run) this.run.status = 'idle';
-    this.post({ type: 'status', status: 'idle', step: 0 });
+    ++this.generation;
+    this.setStatus('idle');
     // Again once done: a start queued before the reset may have reported 'running' in between.
     void this.exclusive(async () => {
       await this.dispose();
-      this.post({ type: 'status', status: 'idle', step: 0 });
+      this.setStatus('idle');
     });
   }
 
-  /** Free the current run's GPU objects once its submitted work is done. */
+  /** Free the runs' GPU objects once their submitted work is done. */
   private async dispose(): Promise<void> {
-    const run = this.run;
-    if (!run) return;
-    this.run = null;
-    run.status = 'idle';
-    this.pending = [];
-    await run.trainer.flush().catch(() => {});
-    run.trainer.destroy();
-  }
-
-  private setStatus(run: Run, status: RunStatus): void {
-    run.status = status;
-    this.post({ type: 'status', status, step: run.trainer.step });
-  }
-}
-
-/** The weights the model uses, from the stored kappa/alpha (model.md "How kappa and alpha are kept ..."). */
-export function effectiveWeights(weighting: Weighting, stored: number[]): number[] {
-  if (weighting === 'uniform') return stored.map(() => 1 / stored.length);
-  if (weighting === 'projected') return stored;
-  const max = Math.max(...stored);
-  const e = stored.map((x) => Math.exp(x - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / sum);
-}
-
-/** Steps/s and tokens/s over the last few reported steps (by arrival time). */
-class RateMeter {
-  private times: number[] = [];
-  private tokens: number[] = [];
-  private static readonly WINDOW = 32;
-
-  record(time: number, tokens: number): void {
-    this.times.push(time);
-    this.tokens.push(tokens);
-    if (this.times.length > RateMeter.WINDOW) {
-      this.times.shift();
-      this.tokens.shift();
+    const runs = this.runs;
+    this.runs = [];
+    for (const run of runs) {
+      run.state = 'stopped';
+      await run.trainer.flush().catch(() => {});
+      run.destroy();
     }
   }
 
-  reset(): void {
-    this.times = [];
-    this.tokens = [];
+  private setRunState(run: TrainingRun, state: RunState, message: string | null): void {
+    run.state = state;
+    this.post({ type: 'run-state', runId: run.id, state, message });
   }
 
-  private seconds(): number {
-    return this.times.length < 2 ? 0 : (this.times[this.times.length - 1] - this.times[0]) / 1000;
-  }
-
-  stepsPerSec(): number {
-    const s = this.seconds();
-    return s > 0 ? (this.times.length - 1) / s : 0;
-  }
-
-  tokensPerSec(): number {
-    const s = this.seconds();
-    return s > 0 ? this.tokens.slice(1).reduce((a, b) => a + b, 0) / s : 0;
+  private setStatus(status: RunStatus): void {
+    this.status = status;
+    this.post({ type: 'status', status, step: Math.max(0, ...this.runs.map((r) => r.trainer.step)) });
   }
 }
 

@@ -42,6 +42,8 @@ export interface StepMetrics {
   gradNorm: number;
   nonfinite: boolean;
   lr: number;
+  /** GPU time of the step's pass (timestamp queries), or null when the device has none. */
+  gpuMs: number | null;
   /** Effective (stored) kappa/alpha per branched layer, as the optimizer left them after this step. */
   branches: { layer: string; kappa: number[]; alpha: number[] }[];
 }
@@ -73,11 +75,15 @@ export class Trainer {
   private readonly arena: GPUBuffer[] = [];
   private readonly readbacks: GPUBuffer[] = [];
   private readonly freeReadbacks: GPUBuffer[] = [];
+  /** Begin/end timestamps of the step's pass, two per readback slot (when timestamp-query is present). */
+  private readonly timestamps: { querySet: GPUQuerySet; resolve: GPUBuffer; offset: number } | null = null;
   /** Steps completed (the next step is step + 1). */
   step: number;
   /** Called with the metrics of every reported step, in step order. */
   onMetrics: (m: StepMetrics) => void = () => {};
   private pending = 0;
+  /** Test hook (see poisonNextStep): a NaN to copy into the gradient of the next step. */
+  private poison: GPUBuffer | null = null;
 
   constructor(
     readonly gpu: Gpu,
@@ -101,7 +107,19 @@ export class Trainer {
     this.schedule = createAdamSchedule(gpu, 2);
     this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip });
     this.step = state?.step ?? 0;
-    const readbackBytes = (2 + 4 + this.table.branchRange.count) * 4;
+    // Readback slot layout: loss, tokens | step status (4) | kappa/alpha | (8-aligned) begin, end timestamps.
+    const metricsBytes = (2 + 4 + this.table.branchRange.count) * 4;
+    const timestampOffset = Math.ceil(metricsBytes / 8) * 8;
+    const readbackBytes = timestampOffset + 16;
+    if (gpu.features.timestampQuery) {
+      gpu.counters.buffers++;
+      this.timestamps = {
+        querySet: gpu.device.createQuerySet({ type: 'timestamp', count: 2 * READBACK_SLOTS, label: 'step timestamps' }),
+        // resolveQuerySet needs 256-byte aligned destinations: one 256-byte row per slot.
+        resolve: gpu.device.createBuffer({ size: 256 * READBACK_SLOTS, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC, label: 'step timestamps resolve' }),
+        offset: timestampOffset,
+      };
+    }
     for (let i = 0; i < READBACK_SLOTS; i++) {
       gpu.counters.buffers++;
       const b = gpu.device.createBuffer({ size: readbackBytes, usage: Usage.MAP_READ | Usage.COPY_DST, label: `metrics readback ${i}` });
@@ -165,16 +183,50 @@ export class Trainer {
     const lrs = [mainLearningRate(sc, step), branchLearningRate(sc, step)];
     this.schedule.write(step, lrs);
     const frozen = branchesFrozen(sc, step);
-    const encoder = this.gpu.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    encodeDispatches(pass, frozen ? bucket.trainFrozen : bucket.train);
-    pass.end();
     const slot = report ? this.freeReadbacks.pop() : undefined;
-    if (slot) this.encodeReadback(encoder, bucket, slot);
+    const slotIndex = slot ? this.readbacks.indexOf(slot) : -1;
+    const ts = slot && this.timestamps;
+    const encoder = this.gpu.device.createCommandEncoder();
+    const dispatches = frozen ? bucket.trainFrozen : bucket.train;
+    if (this.poison) {
+      this.encodePoisoned(encoder, bucket, dispatches, this.poison);
+      this.poison = null;
+    } else {
+      const pass = encoder.beginComputePass(
+        ts ? { timestampWrites: { querySet: ts.querySet, beginningOfPassWriteIndex: 2 * slotIndex, endOfPassWriteIndex: 2 * slotIndex + 1 } } : undefined,
+      );
+      encodeDispatches(pass, dispatches);
+      pass.end();
+    }
+    if (slot) this.encodeReadback(encoder, bucket, slot, slotIndex);
     q.submit([encoder.finish()]);
     this.step = step;
     if (slot) this.collect(slot, step, lrs[0]);
     return step;
+  }
+
+  /**
+   * Test hook for the NaN/Inf path (the playground's e2e test): the next step's gradient gets a NaN after
+   * the backward pass, as a diverging step's would, so the real guard (gradient norm status, optimizer
+   * skipping the update, the caller stopping the run) is what the test sees. Creates one small buffer.
+   */
+  poisonNextStep(): void {
+    const nan = new Float32Array([Number.NaN]);
+    this.gpu.counters.buffers++;
+    const buffer = this.gpu.device.createBuffer({ size: 4, usage: Usage.COPY_SRC | Usage.COPY_DST, label: 'nan poison' });
+    this.gpu.device.queue.writeBuffer(buffer, 0, nan);
+    this.poison = buffer;
+  }
+
+  private encodePoisoned(encoder: GPUCommandEncoder, bucket: Bucket, dispatches: Dispatch[], poison: GPUBuffer): void {
+    const split = bucket.compiled.forward.length + bucket.compiled.backward.length;
+    const first = encoder.beginComputePass();
+    encodeDispatches(first, dispatches.slice(0, split));
+    first.end();
+    encoder.copyBufferToBuffer(poison, 0, this.grads.buffer, 0, 4);
+    const second = encoder.beginComputePass();
+    encodeDispatches(second, dispatches.slice(split));
+    second.end();
   }
 
   /**
@@ -228,12 +280,17 @@ export class Trainer {
     return { loss: values[0], tokens: values[1], grads };
   }
 
-  private encodeReadback(encoder: GPUCommandEncoder, bucket: Bucket, slot: GPUBuffer): void {
+  private encodeReadback(encoder: GPUCommandEncoder, bucket: Bucket, slot: GPUBuffer, slotIndex: number): void {
     const stats = bucket.compiled.locate(bucket.model.stats);
     encoder.copyBufferToBuffer(stats.tensor.buffer, stats.offset * 4, slot, 0, 8);
     encoder.copyBufferToBuffer(this.status.buffer, 0, slot, 8, 16);
     const { offset, count } = this.table.branchRange;
     if (count > 0) encoder.copyBufferToBuffer(this.params.buffer, offset * 4, slot, 24, count * 4);
+    const ts = this.timestamps;
+    if (ts) {
+      encoder.resolveQuerySet(ts.querySet, 2 * slotIndex, 2, ts.resolve, 256 * slotIndex);
+      encoder.copyBufferToBuffer(ts.resolve, 256 * slotIndex, slot, ts.offset, 16);
+    }
   }
 
   private collect(slot: GPUBuffer, step: number, lr: number): void {
@@ -258,8 +315,14 @@ export class Trainer {
     const m = this.config.branches;
     const values = f.subarray(6);
     const layers = this.branchedLayers();
+    let gpuMs: number | null = null;
+    if (this.timestamps) {
+      const [begin, end] = new BigUint64Array(bytes, this.timestamps.offset, 2);
+      // Nanoseconds; a quantized or reset clock can give end < begin: report nothing then.
+      gpuMs = end > begin ? Number(end - begin) / 1e6 : null;
+    }
     return {
-      step, loss: f[0], tokens: f[1], gradNorm: status.norm, nonfinite: status.nonfinite, lr,
+      step, loss: f[0], tokens: f[1], gradNorm: status.norm, nonfinite: status.nonfinite, lr, gpuMs,
       branches: layers.map((layer, i) => ({
         layer,
         kappa: Array.from(values.subarray(2 * i * m, 2 * i * m + m)),
@@ -317,6 +380,8 @@ export class Trainer {
   destroy(): void {
     for (const b of [...this.buckets.values(), ...this.evalBuckets.values()]) b.compiled.destroy();
     for (const b of this.readbacks) b.destroy();
+    this.timestamps?.querySet.destroy();
+    this.timestamps?.resolve.destroy();
     for (const b of this.arena) b.destroy();
     this.translatorInstance?.destroy();
   }

@@ -2,14 +2,19 @@
 // step runs the decoder (forward only) on the hypotheses so far, at the smallest compiled target length
 // that holds them, and reads back only the logits of the current position (one copy per hypothesis).
 // Beam scores use GNMT's length penalty ((5 + len) / 6)^lengthPenalty.
+// crossAttention: a decoder layer's cross-attention probabilities for a finished translation (the decoder
+// teacher-forced on it once, then the attention_probs kernel on that layer's saved Q, K and lse).
 import type { Gpu } from '../gpu/device.ts';
 import { encodeDispatches } from '../gpu/kernel.ts';
 import { Usage } from '../gpu/buffers.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
+import { attentionProbs } from '../gpu/kernels/attention.ts';
 import { compileGraph, type CompiledGraph } from '../graph/compile.ts';
-import { buildDecoderGraph, buildEncoderGraph, type DecoderGraph, type EncoderGraph } from '../model/transformer.ts';
-import type { ModelConfig } from '../model/config.ts';
+import type { Tensor } from '../graph/graph.ts';
+import { buildDecoderGraph, buildEncoderGraph, type BatchShape, type DecoderGraph, type EncoderGraph } from '../model/transformer.ts';
+import { headDim, type ModelConfig } from '../model/config.ts';
 import { BOS, EOS, PAD } from '../model/batch.ts';
+import type { Tokenizer } from '../data/tokenizer.ts';
 
 export interface TranslateOptions {
   /** 1 = greedy. */
@@ -36,9 +41,42 @@ interface Hypothesis {
 /** Target lengths the decoder is compiled at (the smallest one that fits the step is used). */
 const LENGTH_STEP = 16;
 
+/** One decoder layer's cross-attention maps for one sentence (CrossAttentionMaps.probs[h][t * cols + s]). */
+export interface CrossAttentionMaps {
+  /** Maps: one per head of the baseline = one per branch of the weighted model (config.branches). */
+  heads: number;
+  /** Output positions: row t is the decoder position that predicts outIds[t]. */
+  rows: number;
+  /** Source positions (the encoder's keys): srcIds. */
+  cols: number;
+  /** (rows, cols) row-major per head: softmax over the source of row t; every row sums to 1. */
+  probs: Float32Array[];
+  /** The output tokens then EOS, and the source tokens then EOS, as the model saw them (capped at maxLen). */
+  outIds: number[];
+  srcIds: number[];
+  /** With `inputs`: that layer's cross-attention Q (rows, D) and K (cols, D), head h in columns h*dk.. . */
+  q?: Float32Array;
+  k?: Float32Array;
+}
+
+/** The decoder graph plus a last node writing the probabilities of one layer's cross-attention. */
+interface CrossAttentionGraph extends DecoderGraph {
+  q: Tensor; // (B*T, D)
+  kv: Tensor; // (B*S, 2D): K in columns 0..D
+  probs: Tensor; // (B, M, T, S)
+}
+
+interface Copy {
+  buffer: GPUBuffer;
+  /** Bytes. */
+  offset: number;
+  size: number;
+}
+
 export class Translator {
   private readonly encoders = new Map<string, Compiled<EncoderGraph>>();
   private readonly decoders = new Map<string, Compiled<DecoderGraph>>();
+  private readonly probes = new Map<string, Compiled<CrossAttentionGraph>>();
   private readonly arena: GPUBuffer[] = [];
   private readback: GPUBuffer | null = null;
 
@@ -61,8 +99,21 @@ export class Translator {
     return c;
   }
 
+  /** Public calls run one at a time: they share the readback buffer, the input buffers and the arena. */
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private tail: Promise<unknown> = Promise.resolve();
+
   /** Translate tokenized sentences (ids without EOS); returns output ids without BOS/EOS. */
-  async translate(sources: number[][], options: Partial<TranslateOptions> = {}): Promise<number[][]> {
+  translate(sources: number[][], options: Partial<TranslateOptions> = {}): Promise<number[][]> {
+    return this.exclusive(() => this.translateNow(sources, options));
+  }
+
+  private async translateNow(sources: number[][], options: Partial<TranslateOptions>): Promise<number[][]> {
     const opts = { ...TRANSLATE_DEFAULTS, ...options };
     const beam = Math.max(1, Math.floor(opts.beam));
     const maxOut = Math.min(opts.maxLen, this.config.maxLen);
@@ -103,9 +154,67 @@ export class Translator {
     return hyps.map((list) => best(list, opts.lengthPenalty).tokens.filter((id) => id !== EOS && id !== PAD));
   }
 
+  /**
+   * Cross-attention probabilities of decoder layer `layer` (0-based) for source `srcTokens` and its
+   * translation `outTokens` (ids without BOS/EOS, as translate returns them): the decoder runs once on
+   * BOS + outTokens (teacher-forced), so row t attends from the position that predicts outTokens[t]
+   * (the last row predicts EOS). `inputs` also reads back that layer's Q and K (for tests).
+   */
+  crossAttention(srcTokens: number[], outTokens: number[], layer: number, options: { inputs?: boolean } = {}): Promise<CrossAttentionMaps> {
+    return this.exclusive(() => this.crossAttentionNow(srcTokens, outTokens, layer, options.inputs ?? false));
+  }
+
+  private async crossAttentionNow(srcTokens: number[], outTokens: number[], layer: number, inputs: boolean): Promise<CrossAttentionMaps> {
+    const c = this.config;
+    if (!Number.isInteger(layer) || layer < 0 || layer >= c.decLayers) throw new Error(`crossAttention: layer ${layer} is not in 0..${c.decLayers - 1}`);
+    const bad = [...srcTokens, ...outTokens].find((id) => !Number.isInteger(id) || id < 0 || id >= c.vocab);
+    if (bad !== undefined) throw new Error(`crossAttention: token ${bad} is outside the vocabulary (size ${c.vocab})`);
+    const srcIds = [...srcTokens.slice(0, c.maxLen - 1), EOS];
+    const outIds = [...outTokens, EOS].slice(0, c.maxLen);
+    const [rows, cols, d] = [outIds.length, srcIds.length, c.dModel];
+    const tgtLen = Math.min(c.maxLen, Math.ceil(rows / LENGTH_STEP) * LENGTH_STEP);
+    const enc = this.compile(this.encoders, `1x${cols}`, () => buildEncoderGraph(c, 1, cols));
+    const dec = this.compile(this.probes, `${cols}x${tgtLen}x${layer}`, () => buildCrossAttentionGraph(c, { batch: 1, srcLen: cols, tgtLen }, layer));
+    const tgtIn = new Int32Array(tgtLen);
+    tgtIn.set([BOS, ...outIds.slice(0, rows - 1)]);
+    const q = this.gpu.device.queue;
+    q.writeBuffer(enc.compiled.inputs.get('src')!.buffer, 0, Int32Array.from(srcIds));
+    q.writeBuffer(dec.compiled.inputs.get('src')!.buffer, 0, Int32Array.from(srcIds));
+    q.writeBuffer(dec.compiled.inputs.get('tgt_in')!.buffer, 0, tgtIn);
+    const encoder = this.encodeForward(enc, dec, false, 1, 1, cols);
+    const whole = (t: Tensor, elements: number): Copy => {
+      const l = dec.compiled.locate(t);
+      return { buffer: l.tensor.buffer, offset: l.offset * 4, size: elements * 4 };
+    };
+    const m = c.branches;
+    const copies = [whole(dec.model.probs, m * tgtLen * cols)];
+    if (inputs) copies.push(whole(dec.model.q, rows * d), whole(dec.model.kv, cols * 2 * d));
+    const data = await this.submitAndRead(encoder, copies);
+    const probs = Array.from({ length: m }, (_, h) => data.slice(h * tgtLen * cols, (h * tgtLen + rows) * cols));
+    const maps: CrossAttentionMaps = { heads: m, rows, cols, probs, outIds, srcIds };
+    if (inputs) {
+      const at = m * tgtLen * cols;
+      maps.q = data.slice(at, at + rows * d);
+      const kv = data.subarray(at + rows * d, at + rows * d + cols * 2 * d);
+      maps.k = new Float32Array(cols * d);
+      for (let s = 0; s < cols; s++) maps.k.set(kv.subarray(s * 2 * d, s * 2 * d + d), s * d);
+    }
+    return maps;
+  }
+
   /** Run encoder (first step only) and decoder; return log-softmax rows (rows, V) at position t. */
   private async step(enc: Compiled<EncoderGraph>, dec: Compiled<DecoderGraph>, encoded: boolean, rows: number, beam: number, srcLen: number, tgtLen: number, t: number): Promise<Float32Array> {
-    const v = this.config.vocab, d = this.config.dModel;
+    const v = this.config.vocab;
+    const encoder = this.encodeForward(enc, dec, encoded, rows, beam, srcLen);
+    const logits = dec.compiled.locate(dec.model.logits);
+    const copies = Array.from({ length: rows }, (_, r): Copy => ({ buffer: logits.tensor.buffer, offset: (logits.offset + (r * tgtLen + t) * v) * 4, size: v * 4 }));
+    const out = await this.submitAndRead(encoder, copies);
+    for (let r = 0; r < rows; r++) logSoftmaxInPlace(out.subarray(r * v, r * v + v));
+    return out;
+  }
+
+  /** Encode the encoder (unless `encoded`), the copy of its rows to the decoder's beam rows, the decoder. */
+  private encodeForward(enc: Compiled<EncoderGraph>, dec: Compiled<DecoderGraph>, encoded: boolean, rows: number, beam: number, srcLen: number): GPUCommandEncoder {
     const encoder = this.gpu.device.createCommandEncoder();
     if (!encoded) {
       const pass = encoder.beginComputePass();
@@ -115,32 +224,81 @@ export class Translator {
     // Copy each sentence's encoder rows to its beam rows of the decoder's enc input.
     const encOut = enc.compiled.locate(enc.model.enc);
     const encIn = dec.compiled.inputs.get('enc')!;
-    const rowBytes = srcLen * d * 4;
+    const rowBytes = srcLen * this.config.dModel * 4;
     for (let r = 0; r < rows; r++) encoder.copyBufferToBuffer(encOut.tensor.buffer, encOut.offset * 4 + Math.floor(r / beam) * rowBytes, encIn.buffer, r * rowBytes, rowBytes);
     const pass = encoder.beginComputePass();
     encodeDispatches(pass, dec.compiled.forward);
     pass.end();
-    const bytes = rows * v * 4;
+    return encoder;
+  }
+
+  /** Append copies of `copies` (one after another) to the readback buffer, submit, and read them. */
+  private async submitAndRead(encoder: GPUCommandEncoder, copies: Copy[]): Promise<Float32Array> {
+    const bytes = copies.reduce((n, c) => n + c.size, 0);
     if (!this.readback || this.readback.size < bytes) {
       this.readback?.destroy();
       this.gpu.counters.buffers++;
-      this.readback = this.gpu.device.createBuffer({ size: bytes, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'translate logits' });
+      this.readback = this.gpu.device.createBuffer({ size: bytes, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'translate readback' });
     }
-    const logits = dec.compiled.locate(dec.model.logits);
-    for (let r = 0; r < rows; r++) encoder.copyBufferToBuffer(logits.tensor.buffer, (logits.offset + (r * tgtLen + t) * v) * 4, this.readback, r * v * 4, v * 4);
+    let at = 0;
+    for (const c of copies) {
+      encoder.copyBufferToBuffer(c.buffer, c.offset, this.readback, at, c.size);
+      at += c.size;
+    }
     this.gpu.device.queue.submit([encoder.finish()]);
     await this.readback.mapAsync(GPUMapMode.READ, 0, bytes);
     const out = new Float32Array(this.readback.getMappedRange(0, bytes).slice(0));
     this.readback.unmap();
-    for (let r = 0; r < rows; r++) logSoftmaxInPlace(out.subarray(r * v, r * v + v));
     return out;
   }
 
   destroy(): void {
-    for (const c of [...this.encoders.values(), ...this.decoders.values()]) c.compiled.destroy();
+    for (const c of [...this.encoders.values(), ...this.decoders.values(), ...this.probes.values()]) c.compiled.destroy();
     for (const b of this.arena) b.destroy();
     this.readback?.destroy();
   }
+}
+
+/**
+ * The decoder graph at `shape` with one more node: the probabilities of layer `layer`'s cross-attention,
+ * recomputed from the Q, K and lse its fused attention saved (tensors dec.<l>.cross.q, dec.<l>.cross.kv
+ * with K in columns 0..D, dec.<l>.cross.attention.lse; see ModelBuilder.crossAttention). Because that
+ * node reads them and runs last, the memory planner keeps Q, KV and lse alive (their slots unreused) to
+ * the end of the forward, and the probabilities sit in a slot nothing overwrites afterwards.
+ */
+function buildCrossAttentionGraph(config: ModelConfig, shape: BatchShape, layer: number): CrossAttentionGraph {
+  const dec = buildDecoderGraph(config, shape);
+  const g = dec.graph;
+  const prefix = `dec.${layer}.cross`;
+  const find = (name: string): Tensor => {
+    const t = g.tensors.find((x) => x.name === name);
+    if (!t) throw new Error(`crossAttention: the decoder graph has no tensor ${name}`);
+    return t;
+  };
+  const [q, kv, lse] = [find(`${prefix}.q`), find(`${prefix}.kv`), find(`${prefix}.attention.lse`)];
+  const m = config.branches, d = config.dModel;
+  const probs = g.tensor(`${prefix}.probs`, [shape.batch, m, shape.tgtLen, shape.srcLen]);
+  const spec = { batch: shape.batch, heads: m, dHead: headDim(config), tq: shape.tgtLen, tk: shape.srcLen };
+  g.add({
+    label: `${prefix}.probs`,
+    reads: [q, kv, lse, dec.src],
+    writes: [probs],
+    lower: (c) => {
+      const [ql, kl] = [c.loc(q), c.loc(kv)];
+      return attentionProbs(c.gpu, { ...spec, keyTokens: c.view(dec.src) }, { tensor: ql.tensor, offset: ql.offset, rowStride: d },
+        { tensor: kl.tensor, offset: kl.offset, rowStride: 2 * d }, c.view(lse), c.view(probs));
+    },
+  });
+  return { ...dec, q, kv, probs };
+}
+
+/**
+ * Axis labels for token ids (e.g. CrossAttentionMaps.srcIds / outIds): the tokenizer's readable pieces,
+ * specials by name (<eos>), spaces shown as ▁ (SentencePiece style; a BPE piece keeps its word's leading
+ * space), newlines and tabs escaped.
+ */
+export function tokenLabels(tokenizer: Pick<Tokenizer, 'piece'>, ids: readonly number[]): string[] {
+  return ids.map((id) => tokenizer.piece(id).replace(/ /g, '\u2581').replace(/\n/g, '\\n').replace(/\t/g, '\\t'));
 }
 
 function logSoftmaxInPlace(row: Float32Array): void {

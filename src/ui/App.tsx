@@ -8,8 +8,11 @@ import { LossChart } from './LossChart.tsx';
 import { RunBar } from './RunBar.tsx';
 import { RunError } from './RunError.tsx';
 import { TranslateBox } from './TranslateBox.tsx';
+import { HashWarnings } from './HashWarnings.tsx';
+import { ResumeOffer, type AutosaveProbe } from './ResumeOffer.tsx';
+import { RunsTable } from './RunsTable.tsx';
 
-export function App() {
+export function App({ autosave = null }: { autosave?: AutosaveProbe }) {
   return (
     <div className="app">
       <Header />
@@ -19,9 +22,12 @@ export function App() {
         </aside>
         <main className="content">
           <NoWebGpu />
+          <HashWarnings />
+          <ResumeOffer probe={autosave} />
           <RunBar />
           <RunError />
           <LossChart />
+          <RunsTable />
           <BranchWeightsChart />
           <div className="two-columns">
             <TranslateBox />

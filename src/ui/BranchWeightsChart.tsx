@@ -1,27 +1,34 @@
 // κ and α of every branched layer over the steps (one line per branch, the same colour everywhere) and
 // their current values as bars. Each layer's card carries the current weights in data attributes.
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { usePlayground } from './context.ts';
 import { weightRows } from './chart-data.ts';
 import { branchColor } from './palette.ts';
-import type { BranchSeries } from './store.ts';
+import { selectFocusMetrics, selectFocusView, type BranchSeries } from './store.ts';
+import { isWeightedRun, RunPicker } from './RunPicker.tsx';
+import { PngButton } from './PngButton.tsx';
 
 export function BranchWeightsChart() {
-  const series = usePlayground((s) => s.metrics.branches);
-  const steps = usePlayground((s) => s.metrics.steps);
-  const info = usePlayground((s) => s.run.info);
+  const view = usePlayground(selectFocusView);
+  const runs = usePlayground((s) => s.run.runs);
+  const metrics = usePlayground(selectFocusMetrics);
   const variant = usePlayground((s) => s.config.values.variant);
-  const m = series[0]?.kappa[0]?.length ?? info?.config.branches ?? 0;
+  const ref = useRef<HTMLElement>(null);
+  const series = metrics.branches;
+  const m = series[0]?.kappa[0]?.length ?? view?.info?.config.branches ?? 0;
+  const focusVariant = view?.info?.config.variant ?? (runs.length === 0 ? variant : 'weighted');
   let body;
-  if ((info?.config.variant ?? variant) === 'baseline') body = <p className="empty">The multi-head baseline has no branch weights κ and α.</p>;
+  if (focusVariant === 'baseline') body = <p className="empty">The multi-head baseline has no branch weights κ and α{runs.some(isWeightedRun) ? ': pick a weighted run above' : ''}.</p>;
   else if (series.length === 0) body = <p className="empty">κ and α of every layer appear here once the first step is done.</p>;
-  else body = <div className="layers">{series.map((s) => <LayerWeights key={s.layer} series={s} steps={steps} />)}</div>;
+  else body = <div className="layers">{series.map((s) => <LayerWeights key={s.layer} series={s} steps={metrics.steps} />)}</div>;
   return (
-    <section className="card" data-testid="branch-weights">
+    <section className="card" ref={ref} data-testid="branch-weights" data-run={view?.id ?? ''}>
       <div className="card-head">
         <h2>Branch weights κ (concatenation) and α (addition)</h2>
+        <RunPicker only={isWeightedRun} testId="branch-run" />
         <BranchLegend branches={m} />
+        <PngButton target={ref} fileName="branch-weights.png" title={`Branch weights κ and α${view ? ` (${view.label})` : ''}`} />
       </div>
       {body}
     </section>

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { CorpusImport } from './CorpusImport.tsx';
 import { usePlayground, usePlaygroundStore } from './context.ts';
 import { FIELDS, fieldError, validate, withField, type Field, type Group, type NumberField, type SelectField } from './schema.ts';
-import { patchConfig } from './store.ts';
+import { patchConfig, selectFocusView } from './store.ts';
 
 const GROUPS: { group: Group; title: string }[] = [
   { group: 'data', title: 'Data' },
@@ -108,7 +108,7 @@ const DATA_NAMES: Record<string, string> = {
 function CorpusInUse() {
   const data = usePlayground((s) => s.config.values.data);
   const imported = usePlayground((s) => s.config.imported);
-  const info = usePlayground((s) => s.run.info);
+  const info = usePlayground((s) => selectFocusView(s)?.info ?? null);
   const name = data === 'imported' ? (imported?.name ?? 'no imported corpus') : DATA_NAMES[data];
   const pairs = data === 'imported' ? (imported?.pairs.length ?? 0) : 20000;
   return (

@@ -1,12 +1,17 @@
 // Dev-set evaluations: dev loss and BLEU (greedy, on the first dev sentences) and a few translations.
 import { usePlayground } from './context.ts';
+import { RunPicker } from './RunPicker.tsx';
+import { selectFocusMetrics } from './store.ts';
 
 export function DevResults() {
-  const dev = usePlayground((s) => s.metrics.dev);
+  const dev = usePlayground((s) => selectFocusMetrics(s).dev);
   const last = dev[dev.length - 1];
   return (
     <section className="card dev" data-testid="dev-results" data-evaluations={dev.length}>
-      <h2>Dev set</h2>
+      <div className="card-head">
+        <h2>Dev set</h2>
+        <RunPicker testId="dev-run" />
+      </div>
       {!last ? (
         <p className="empty">Dev loss and BLEU appear at each evaluation (see “Dev eval every”).</p>
       ) : (

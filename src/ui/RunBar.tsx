@@ -3,6 +3,8 @@
 import { useClient, usePlayground } from './context.ts';
 import { ExportBar } from './ExportBar.tsx';
 import { FIELD_BY_NAME, type NumberField } from './schema.ts';
+import { formatBytes, formatMs } from './format.ts';
+import { idleRates, selectFocusMetrics, selectFocusView } from './store.ts';
 
 export function RunBar() {
   return (
@@ -63,13 +65,14 @@ const STATUS_TEXT: Record<string, string> = {
 
 function RunStats() {
   const status = usePlayground((s) => s.run.status);
-  const steps = usePlayground((s) => s.metrics.steps);
+  const steps = usePlayground((s) => selectFocusMetrics(s).steps);
+  const view = usePlayground(selectFocusView);
   const totalSteps = usePlayground((s) => s.config.values.steps);
-  const stepsPerSec = usePlayground((s) => s.run.stepsPerSec);
-  const tokensPerSec = usePlayground((s) => s.run.tokensPerSec);
-  const tokensSeen = usePlayground((s) => s.run.tokensSeen);
-  const evaluating = usePlayground((s) => s.run.evaluating);
-  const step = steps.length > 0 ? steps[steps.length - 1] : 0;
+  const autosave = usePlayground((s) => s.run.autosave);
+  const evaluating = usePlayground((s) => s.run.runs.some((r) => r.evaluating));
+  const rates = view?.rates ?? idleRates();
+  const step = steps.length > 0 ? steps[steps.length - 1] : (view?.info?.step ?? 0);
+  const { stepsPerSec, tokensPerSec, tokensSeen, gpuMsPerStep, gpuBytes } = rates;
   return (
     <div className="run-stats">
       <span className={`status status-${status}`} data-testid="run-status" data-status={status}>
@@ -77,12 +80,20 @@ function RunStats() {
       </span>
       {evaluating && <span className="status status-preparing">evaluating on the dev set…</span>}
       <span data-testid="current-step" data-step={step}>
-        step <strong>{step}</strong> / {totalSteps}
+        step <strong>{step}</strong> / {view?.info?.spec?.train.steps ?? totalSteps}
       </span>
-      <span data-testid="throughput" data-steps-per-sec={stepsPerSec} data-tokens-per-sec={tokensPerSec}>
+      <span data-testid="throughput" data-steps-per-sec={stepsPerSec} data-tokens-per-sec={tokensPerSec} data-gpu-ms={gpuMsPerStep ?? ''} data-gpu-bytes={gpuBytes}>
         <strong>{stepsPerSec.toFixed(stepsPerSec < 10 ? 2 : 1)}</strong> steps/s · <strong>{Math.round(tokensPerSec).toLocaleString()}</strong> tokens/s
+        {' · '}GPU {gpuMsPerStep === null ? <span title="this device has no timestamp queries">time n/a</span> : <strong>{formatMs(gpuMsPerStep)}</strong>}/step
+        {' · '}
+        <strong>{formatBytes(gpuBytes)}</strong> GPU memory
       </span>
-      <span className="hint">{tokensSeen.toLocaleString()} target tokens seen</span>
+      <span className="hint">{tokensSeen.toLocaleString()} target tokens seen{view && view.label && ` (${view.label})`}</span>
+      {autosave && (
+        <span className="hint" data-testid="autosave-status" data-step={autosave.step}>
+          autosaved at step {autosave.step}
+        </span>
+      )}
     </div>
   );
 }

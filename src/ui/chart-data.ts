@@ -27,20 +27,54 @@ export function thinIndices(n: number, max: number): number[] {
   return out;
 }
 
+/** The loss charts' x axis: optimizer steps, or target tokens seen (comparable across batch sizes). */
+export type XAxisKind = 'step' | 'tokens';
+
 export interface LossRow {
-  step: number;
+  x: number;
   loss?: number;
   smoothed?: number;
   dev?: number;
 }
 
-/** Rows for the loss chart: thinned training loss (raw and smoothed) merged with the dev losses by step. */
-export function lossRows(steps: readonly number[], loss: readonly number[], beta: number, dev: readonly { step: number; loss: number }[], max = 500): LossRow[] {
-  const smoothed = ema(loss, beta);
+/** A run's x values per reported step, and the x of its dev evaluations (dev at step s → x of step s). */
+export interface RunSeries {
+  xs: readonly number[];
+  loss: readonly number[];
+  dev: readonly { x: number; loss: number }[];
+}
+
+/** A run's series on the chosen axis; a dev evaluation at a step with no reported metrics is dropped. */
+export function runSeries(m: { steps: readonly number[]; tokens: readonly number[]; loss: readonly number[]; dev: readonly { step: number; loss: number }[] }, axis: XAxisKind): RunSeries {
+  const xs = axis === 'step' ? m.steps : m.tokens;
+  const xOfStep = new Map(m.steps.map((s, i) => [s, xs[i]]));
+  if (axis === 'step') for (const d of m.dev) xOfStep.set(d.step, d.step);
+  const dev = m.dev.flatMap((d) => (xOfStep.has(d.step) ? [{ x: xOfStep.get(d.step)!, loss: d.loss }] : []));
+  return { xs, loss: m.loss, dev };
+}
+
+/** Rows for the loss chart: thinned training loss (raw and smoothed) merged with the dev losses by x. */
+export function lossRows(series: RunSeries, beta: number, max = 500): LossRow[] {
+  const smoothed = ema(series.loss, beta);
   const rows = new Map<number, LossRow>();
-  for (const i of thinIndices(steps.length, max)) rows.set(steps[i], { step: steps[i], loss: loss[i], smoothed: smoothed[i] });
-  for (const d of dev) rows.set(d.step, { ...(rows.get(d.step) ?? { step: d.step }), dev: d.loss });
-  return [...rows.values()].sort((a, b) => a.step - b.step);
+  for (const i of thinIndices(series.xs.length, max)) rows.set(series.xs[i], { x: series.xs[i], loss: series.loss[i], smoothed: smoothed[i] });
+  for (const d of series.dev) rows.set(d.x, { ...(rows.get(d.x) ?? { x: d.x }), dev: d.loss });
+  return [...rows.values()].sort((a, b) => a.x - b.x);
+}
+
+/**
+ * Rows for the comparison chart: per run `key`, the smoothed training loss as `<key>` and the dev loss
+ * as `<key>_dev`, merged on the shared x axis (runs trained on the same batches share their x values).
+ */
+export function comparisonRows(runs: readonly { key: string; series: RunSeries }[], beta: number, max = 400): Record<string, number>[] {
+  const rows = new Map<number, Record<string, number>>();
+  const row = (x: number) => rows.get(x) ?? rows.set(x, { x }).get(x)!;
+  for (const { key, series } of runs) {
+    const smoothed = ema(series.loss, beta);
+    for (const i of thinIndices(series.xs.length, max)) row(series.xs[i])[key] = smoothed[i];
+    for (const d of series.dev) row(d.x)[`${key}_dev`] = d.loss;
+  }
+  return [...rows.values()].sort((a, b) => a.x - b.x);
 }
 
 /** Rows {step, b0, b1, ...} of one weight vector series, thinned. */

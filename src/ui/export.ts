@@ -1,24 +1,44 @@
-// Exports of a run: the metrics as CSV (one row per step, κ/α as columns per layer and branch) and JSON,
-// and any bytes as a browser download.
-import type { MetricsSlice } from './store.ts';
+// Exports of a session: the metrics of every run as CSV (one row per run and step, κ/α as columns per
+// layer and branch, empty where a run has no such branch) and JSON, and any bytes as a browser download.
+import type { ModelConfig } from '../model/config.ts';
+import type { RunMetrics } from './store.ts';
 
-export function metricsToCsv(m: MetricsSlice): string {
-  const branchCols = m.branches.flatMap((b) => [
+export interface ExportedRun {
+  id: number;
+  label: string;
+  config: ModelConfig | null;
+  metrics: RunMetrics;
+}
+
+function branchColumns(m: RunMetrics): string[] {
+  return m.branches.flatMap((b) => [
     ...(b.kappa[0] ?? []).map((_, i) => `${b.layer}.kappa.${i}`),
     ...(b.alpha[0] ?? []).map((_, i) => `${b.layer}.alpha.${i}`),
   ]);
-  const dev = new Map(m.dev.map((d) => [d.step, d]));
-  const header = ['step', 'loss', 'lr', 'grad_norm', 'dev_loss', 'dev_bleu', ...branchCols].join(',');
-  const rows = m.steps.map((step, i) => {
-    const d = dev.get(step);
-    const branches = m.branches.flatMap((b) => [...(b.kappa[i] ?? []), ...(b.alpha[i] ?? [])]);
-    return [step, m.loss[i], m.lr[i], m.gradNorm[i], d?.loss ?? '', d?.bleu ?? '', ...branches].join(',');
+}
+
+/** RFC 4180 quoting for a label that may hold commas or quotes. */
+function csvField(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function metricsToCsv(runs: readonly ExportedRun[]): string {
+  const columns = [...new Set(runs.flatMap((r) => branchColumns(r.metrics)))];
+  const header = ['run', 'label', 'step', 'tokens_seen', 'loss', 'lr', 'grad_norm', 'dev_loss', 'dev_bleu', ...columns].join(',');
+  const rows = runs.flatMap(({ id, label, metrics: m }) => {
+    const dev = new Map(m.dev.map((d) => [d.step, d]));
+    const own = branchColumns(m);
+    return m.steps.map((step, i) => {
+      const d = dev.get(step);
+      const values = new Map(own.map((c, j) => [c, m.branches.flatMap((b) => [...(b.kappa[i] ?? []), ...(b.alpha[i] ?? [])])[j]]));
+      return [id, csvField(label), step, m.tokens[i] ?? '', m.loss[i], m.lr[i], m.gradNorm[i], d?.loss ?? '', d?.bleu ?? '', ...columns.map((c) => values.get(c) ?? '')].join(',');
+    });
   });
   return [header, ...rows].join('\n') + '\n';
 }
 
-export function metricsToJson(m: MetricsSlice): string {
-  return JSON.stringify(m);
+export function metricsToJson(runs: readonly ExportedRun[]): string {
+  return JSON.stringify({ runs });
 }
 
 /** Offer `data` as a file download named `name`. */

@@ -14,3 +14,10 @@ export const LOSS_COLORS = {
   smoothed: '#4338ca',
   dev: '#dc2626',
 } as const;
+
+/** Runs of a comparison: dark hues, distinct from the branch colours (which are per branch, not per run). */
+const RUN_COLORS = ['#4338ca', '#0f766e', '#b45309', '#6b7280', '#be185d', '#15803d'];
+
+export function runColor(index: number): string {
+  return RUN_COLORS[index % RUN_COLORS.length];
+}

@@ -30,7 +30,12 @@ export interface ConfigValues {
   gradClip: number;
   seed: number;
   evalEvery: number;
+  /** Comparison mode: which other runs train side by side with this one. */
+  compare: CompareChoice;
+  autosaveEvery: number;
 }
+
+export type CompareChoice = 'off' | 'baseline' | 'ablations';
 
 export type FieldName = keyof ConfigValues;
 export type Group = 'data' | 'model' | 'training';
@@ -106,6 +111,14 @@ export const FIELDS: Field[] = [
   { name: 'gradClip', label: 'Gradient clip', group: 'training', type: 'number', default: 0, min: 0, max: 100, step: 0.5, description: 'Global gradient-norm clip (0 = off)' },
   { name: 'seed', label: 'Seed', group: 'training', type: 'int', default: 1, min: 0, max: 0xffffffff, description: 'Initialization, dropout and data order' },
   { name: 'evalEvery', label: 'Dev eval every', group: 'training', type: 'int', default: 200, min: 0, max: 100_000, description: 'Dev loss and BLEU every N steps (0 = at the end only)' },
+  { name: 'compare', label: 'Compare with', group: 'training', type: 'select', default: 'baseline',
+    description: 'Train other runs side by side on the same data and seed, interleaved on this GPU',
+    options: [
+      { value: 'off', label: 'nothing (one run)' },
+      { value: 'baseline', label: 'the multi-head baseline' },
+      { value: 'ablations', label: 'baseline + softmax and uniform κ/α' },
+    ] },
+  { name: 'autosaveEvery', label: 'Autosave every', group: 'training', type: 'int', default: 200, min: 0, max: 100_000, description: 'Save the run in this browser (IndexedDB) every N steps, to resume after a reload (0 = off)' },
 ];
 
 export const FIELD_BY_NAME = new Map(FIELDS.map((f) => [f.name, f]));
@@ -116,7 +129,7 @@ export function defaultValues(): ConfigValues {
 
 /** Values for the end-to-end tests (?e2e=micro): the micro model on the copy task, evaluated often. */
 export function microValues(): ConfigValues {
-  return { ...defaultValues(), ...UI_PRESETS.micro.values, preset: 'micro', data: 'copy', batchTokens: 256, devPairs: 20, warmup: 50, kappaWarmup: 10, evalEvery: 20, steps: 1000 };
+  return { ...defaultValues(), ...UI_PRESETS.micro.values, preset: 'micro', data: 'copy', batchTokens: 256, devPairs: 20, warmup: 50, kappaWarmup: 10, evalEvery: 20, steps: 1000, compare: 'off', autosaveEvery: 10 };
 }
 
 /** Set a field; choosing a preset fills the model fields, editing one of them makes the preset "custom". */
@@ -165,6 +178,8 @@ export function validate(values: ConfigValues, imported: ImportedCorpus | null):
   return {
     ok: true,
     spec: {
+      id: 0,
+      label: model.variant,
       model,
       train: { seed, gradClip, lrScale, warmup, kappaWarmup, steps, freezeSteps },
       data: { source: dataSource(values.data, imported), vocab: values.vocab, batchTokens: values.batchTokens, devPairs: values.devPairs },
@@ -196,14 +211,50 @@ export function encodeHash(values: ConfigValues): string {
   return parts.length > 0 ? `#${parts.join('&')}` : '';
 }
 
-/** Apply a URL hash to `base`: known fields with valid values only; anything else is ignored. */
-export function decodeHash(hash: string, base: ConfigValues): ConfigValues {
-  const out = { ...base };
-  for (const [key, raw] of new URLSearchParams(hash.replace(/^#/, ''))) {
+export interface DecodedHash {
+  values: ConfigValues;
+  /** One line per key of the hash that was not used as given, naming the key, the problem and the value used. */
+  warnings: string[];
+}
+
+/**
+ * Apply a URL hash to `base`. A key that is unknown, repeated with different values, or whose value is not
+ * valid for its field leaves the field at its `base` value (the defaults) and adds a warning saying so.
+ */
+export function decodeHash(hash: string, base: ConfigValues): DecodedHash {
+  const values = { ...base };
+  const warnings: string[] = [];
+  const given = new Map<string, string[]>();
+  for (const [key, raw] of new URLSearchParams(hash.replace(/^#/, ''))) given.set(key, [...(given.get(key) ?? []), raw]);
+  for (const [key, raws] of given) {
     const field = FIELD_BY_NAME.get(key as FieldName);
-    if (!field) continue;
-    const value = field.type === 'select' ? raw : Number(raw);
-    if (fieldError(field, value) === null && !(field.name === 'data' && value === 'imported')) Object.assign(out, { [field.name]: value });
+    const fallback = field ? `using the default ${String(base[field.name])}` : '';
+    if (!field) {
+      warnings.push(`unknown key "${key}" ignored`);
+    } else if (new Set(raws).size > 1) {
+      warnings.push(`"${key}" is given ${raws.length} times with different values (${raws.join(', ')}): ${fallback}`);
+    } else {
+      if (raws.length > 1) warnings.push(`"${key}" is given ${raws.length} times (the same value)`);
+      const problem = hashValueProblem(field, raws[0]);
+      if (problem) warnings.push(`"${key}=${raws[0]}" ${problem}: ${fallback}`);
+      else Object.assign(values, { [field.name]: field.type === 'select' ? raws[0] : Number(raws[0]) });
+    }
   }
-  return out;
+  return { values, warnings };
+}
+
+/** Plain decimal notation only: Number() would also take "", " ", "0x10" and "Infinity". */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** Why a hash value cannot set `field` (a phrase to follow `"key=value"`), or null. */
+function hashValueProblem(field: Field, raw: string): string | null {
+  if (field.type === 'select') {
+    if (field.name === 'data' && raw === 'imported') return 'cannot come from a link (import the corpus on this page)';
+    return field.options.some((o) => o.value === raw) ? null : `is not one of ${field.options.map((o) => o.value).join(', ')}`;
+  }
+  if (!DECIMAL.test(raw.trim())) return 'is not a number';
+  const value = Number(raw);
+  if (field.type === 'int' && !Number.isInteger(value)) return 'is not a whole number';
+  if (value < field.min || value > field.max) return `is out of range (${field.min}–${field.max})`;
+  return null;
 }

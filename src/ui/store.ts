@@ -1,8 +1,10 @@
 // The playground's one store (vanilla zustand): the config slice (schema values, imported corpus), the
-// run slice (device, status, errors, throughput, translation) and the metrics slice (per-step series,
-// appended in batches, one batch per animation frame). Components read it with one selector per field.
+// run slice (device, session status, the runs with their state and throughput, the translation) and the
+// metrics slice (per-run step series, appended in batches, one batch per animation frame). A session has
+// one run, or several side by side (comparison mode); the focused run is the one whose κ/α charts and
+// dev samples are shown and that translates. Components read the store with one selector per field.
 import { createStore } from 'zustand/vanilla';
-import type { DevResult, RunInfo, RunStatus, StepMetrics } from '../train/protocol.ts';
+import type { AttentionMaps, DevResult, RunInfo, RunRates, RunState, RunStatus, StepMetrics } from '../train/protocol.ts';
 import { defaultValues, type ConfigValues, type ImportedCorpus } from './schema.ts';
 
 export type GpuState =
@@ -16,11 +18,14 @@ export interface TranslationState {
   output: string | null;
   error: string | null;
   ms: number;
+  /** Which run translated. */
+  runId: number | null;
+  attention: AttentionMaps | null;
 }
 
 export interface BranchSeries {
   layer: string;
-  /** kappa[i] / alpha[i]: the effective weights after metrics.steps[i], one entry per branch. */
+  /** kappa[i] / alpha[i]: the effective weights after steps[i], one entry per branch. */
   kappa: number[][];
   alpha: number[][];
 }
@@ -28,30 +33,53 @@ export interface BranchSeries {
 export interface ConfigSlice {
   values: ConfigValues;
   imported: ImportedCorpus | null;
+  /** What the page's URL hash asked for but did not get (decodeHash's warnings); empty once dismissed. */
+  hashWarnings: string[];
+}
+
+/** One run of the session as the page sees it. */
+export interface RunView {
+  id: number;
+  label: string;
+  info: RunInfo | null;
+  state: RunState | 'preparing';
+  /** Why the run stopped (NaN/Inf), or null. */
+  error: string | null;
+  rates: RunRates;
+  /** A dev evaluation of this run is in progress. */
+  evaluating: boolean;
 }
 
 export interface RunSlice {
   gpu: GpuState;
   status: RunStatus;
-  info: RunInfo | null;
+  runs: RunView[];
+  /** The run shown in the κ/α charts, the dev samples and the translation box. */
+  focus: number | null;
+  /** A session-wide error (device lost, a GPU error, an invalid config), or null. */
   error: string | null;
   /** The live learning-rate scale (the slider; starts at the config's). */
   lrScale: number;
-  stepsPerSec: number;
-  tokensPerSec: number;
-  tokensSeen: number;
-  /** A dev evaluation is running (training waits for it). */
-  evaluating: boolean;
   translation: TranslationState;
+  /** The last autosave (IndexedDB), for the status line and the device-lost recovery. */
+  autosave: { step: number; savedAt: number } | null;
 }
 
-export interface MetricsSlice {
+/** One run's series; index i of every array is the i-th reported step. */
+export interface RunMetrics {
   steps: number[];
   loss: number[];
   lr: number[];
   gradNorm: number[];
+  /** Target tokens seen after each step (the comparison's shared x axis). */
+  tokens: number[];
   branches: BranchSeries[];
   dev: DevResult[];
+}
+
+export interface MetricsSlice {
+  /** Per run id. */
+  runs: Record<number, RunMetrics>;
 }
 
 export interface PlaygroundState {
@@ -60,18 +88,16 @@ export interface PlaygroundState {
   metrics: MetricsSlice;
 }
 
-export const emptyMetrics = (): MetricsSlice => ({ steps: [], loss: [], lr: [], gradNorm: [], branches: [], dev: [] });
-
-const idleTranslation: TranslationState = { id: 0, pending: false, output: null, error: null, ms: 0 };
+export const emptyRunMetrics = (): RunMetrics => ({ steps: [], loss: [], lr: [], gradNorm: [], tokens: [], branches: [], dev: [] });
+export const EMPTY_RUN_METRICS: RunMetrics = Object.freeze(emptyRunMetrics()) as RunMetrics;
+export const idleRates = (): RunRates => ({ stepsPerSec: 0, tokensPerSec: 0, tokensSeen: 0, gpuMsPerStep: null, gpuBytes: 0 });
+export const idleTranslation: TranslationState = { id: 0, pending: false, output: null, error: null, ms: 0, runId: null, attention: null };
 
 export function createPlaygroundStore(values: ConfigValues = defaultValues()) {
   return createStore<PlaygroundState>()(() => ({
-    config: { values, imported: null },
-    run: {
-      gpu: { state: 'probing' }, status: 'idle', info: null, error: null, lrScale: values.lrScale,
-      stepsPerSec: 0, tokensPerSec: 0, tokensSeen: 0, evaluating: false, translation: idleTranslation,
-    },
-    metrics: emptyMetrics(),
+    config: { values, imported: null, hashWarnings: [] },
+    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, lrScale: values.lrScale, translation: idleTranslation, autosave: null },
+    metrics: { runs: {} },
   }));
 }
 
@@ -86,19 +112,50 @@ export function patchConfig(store: PlaygroundStore, patch: Partial<ConfigSlice>)
   store.setState((s) => ({ config: { ...s.config, ...patch } }));
 }
 
-/** Append a batch of step metrics (in step order) to the series. */
-export function appendMetrics(metrics: MetricsSlice, items: readonly StepMetrics[]): MetricsSlice {
+/** Update one run's view. */
+export function patchRunView(store: PlaygroundStore, id: number, patch: Partial<RunView>): void {
+  store.setState((s) => ({ run: { ...s.run, runs: s.run.runs.map((r) => (r.id === id ? { ...r, ...patch } : r)) } }));
+}
+
+/** The focused run's view and metrics (selectors: they return stored objects). */
+export const selectFocusView = (s: PlaygroundState): RunView | null => s.run.runs.find((r) => r.id === s.run.focus) ?? s.run.runs[0] ?? null;
+export const selectFocusMetrics = (s: PlaygroundState): RunMetrics => {
+  const view = selectFocusView(s);
+  return (view && s.metrics.runs[view.id]) || EMPTY_RUN_METRICS;
+};
+
+/** Append a batch of step metrics (in step order) to a run's series. */
+export function appendMetrics(metrics: RunMetrics, items: readonly StepMetrics[], tokensSeenBefore: number): RunMetrics {
   if (items.length === 0) return metrics;
   const branches = items[0].branches.map((b, i) => {
     const prev = metrics.branches[i] ?? { layer: b.layer, kappa: [], alpha: [] };
     return { layer: b.layer, kappa: prev.kappa.concat(items.map((m) => m.branches[i].kappa)), alpha: prev.alpha.concat(items.map((m) => m.branches[i].alpha)) };
   });
+  let seen = tokensSeenBefore;
+  const tokens = items.map((m) => (seen += m.tokens));
   return {
     ...metrics,
     steps: metrics.steps.concat(items.map((m) => m.step)),
     loss: metrics.loss.concat(items.map((m) => m.loss)),
     lr: metrics.lr.concat(items.map((m) => m.lr)),
     gradNorm: metrics.gradNorm.concat(items.map((m) => m.gradNorm)),
+    tokens: metrics.tokens.concat(tokens),
     branches,
+  };
+}
+
+/** Add a dev result, replacing one at the same step (a restored run re-evaluates its saved step). */
+export function addDevResult(metrics: RunMetrics, result: DevResult): RunMetrics {
+  return { ...metrics, dev: [...metrics.dev.filter((d) => d.step !== result.step), result].sort((a, b) => a.step - b.step) };
+}
+
+/** Keep only the steps up to `step` (a run restored from an older autosave than its metrics). */
+export function truncateMetrics(metrics: RunMetrics, step: number): RunMetrics {
+  const n = metrics.steps.findIndex((s) => s > step);
+  if (n < 0) return metrics;
+  return {
+    steps: metrics.steps.slice(0, n), loss: metrics.loss.slice(0, n), lr: metrics.lr.slice(0, n), gradNorm: metrics.gradNorm.slice(0, n),
+    tokens: metrics.tokens.slice(0, n), branches: metrics.branches.map((b) => ({ layer: b.layer, kappa: b.kappa.slice(0, n), alpha: b.alpha.slice(0, n) })),
+    dev: metrics.dev.filter((d) => d.step <= step),
   };
 }

@@ -1,60 +1,70 @@
 // The page's side of the worker protocol: starts the training worker, turns the user's commands into
-// messages and the worker's messages into store updates. Step metrics are buffered and appended to the
-// store once per animation frame, so a fast run costs one render per frame, not one per step.
+// messages and the worker's messages into store updates. Step metrics are buffered per run and appended
+// to the store once per animation frame, so a fast run costs one render per frame, not one per step.
+// It also drives the autosave (every N steps, all runs' checkpoints into IndexedDB) and the recoveries:
+// resume from the autosave after a reload, or on a fresh worker and device after the device was lost.
 import { download } from './export.ts';
-import type { PageMessage, StepMetrics, WorkerMessage } from '../train/protocol.ts';
-import { validate } from './schema.ts';
-import { appendMetrics, emptyMetrics, patchRun, type PlaygroundStore } from './store.ts';
+import type { LoadSpec, PageMessage, StepMetrics, WorkerMessage } from '../train/protocol.ts';
+import { runSpecs } from './runs.ts';
+import { specWithPairs, specWithoutPairs } from '../train/spec.ts';
+import { autosaveStep, clearAutosave, writeAutosave, type AutosaveRecord, type AutosavedRun } from './autosave.ts';
+import { checkCheckpointFile } from './checkpoint-load.ts';
+import {
+  addDevResult, appendMetrics, emptyRunMetrics, idleRates, idleTranslation, patchConfig, patchRun, patchRunView, truncateMetrics,
+  type PlaygroundStore, type RunMetrics, type RunSlice, type RunView,
+} from './store.ts';
 
 /** Flush buffered metrics after this long even when no animation frame comes (a hidden tab). */
 const FLUSH_FALLBACK_MS = 250;
 
 export class TrainingClient {
-  private readonly worker: Worker;
-  private buffer: StepMetrics[] = [];
-  private rates = { stepsPerSec: 0, tokensPerSec: 0, tokensSeen: 0 };
+  private worker: Worker;
+  private buffers = new Map<number, StepMetrics[]>();
+  private rates = new Map<number, RunView['rates']>();
   private frame: number | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  /** False between a start/reset and the new run's info: metrics still in flight belong to the old run. */
-  private accepting = false;
+  /** Bumped by every start/load/reset: messages of older sessions are dropped until its run-info. */
+  private session = 0;
+  private accepting = new Set<number>();
   private translationId = 0;
+  /** Autosave in progress: the checkpoints received so far, by run id. */
+  private autosaving: { step: number; received: Map<number, { bytes: Uint8Array; step: number }> } | null = null;
+  private lastAutosaveStep = 0;
 
   constructor(private readonly store: PlaygroundStore) {
-    this.worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
-    this.worker.addEventListener('message', (event: MessageEvent<WorkerMessage>) => this.receive(event.data));
-    this.worker.addEventListener('error', (event) => this.workerFailed(event.message));
-    this.send({ type: 'hello' });
+    this.worker = this.spawn();
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
+    worker.addEventListener('message', (event: MessageEvent<WorkerMessage>) => this.receive(event.data));
+    worker.addEventListener('error', (event) => this.workerFailed(event.message));
+    worker.postMessage({ type: 'hello' } satisfies PageMessage);
+    return worker;
   }
 
   private send(message: PageMessage): void {
     this.worker.postMessage(message);
   }
 
-  /** Start a fresh run with the current config (or resume a paused one). */
+  /** Start fresh runs with the current config (or resume paused ones). */
   start(paused = false): void {
     const { status } = this.store.getState().run;
-    if (status === 'paused' && !paused) {
-      this.send({ type: 'resume' });
-      return;
-    }
+    if (status === 'paused' && !paused) return this.send({ type: 'resume' });
     const { values, imported } = this.store.getState().config;
-    const checked = validate(values, imported);
-    if (!checked.ok) {
-      patchRun(this.store, { error: checked.errors.join('; ') });
-      return;
-    }
-    this.clearRun();
+    const checked = runSpecs(values, imported);
+    if (!checked.ok) return patchRun(this.store, { error: checked.errors.join('; ') });
     const { lrScale } = this.store.getState().run;
-    const spec = { ...checked.spec, train: { ...checked.spec.train, lrScale } };
-    patchRun(this.store, { status: 'preparing' });
-    this.send({ type: 'start', spec, paused });
+    const runs = checked.specs.map((s) => ({ ...s, train: { ...s.train, lrScale } }));
+    this.beginSession(runs.map((s) => ({ id: s.id, label: s.label, metrics: emptyRunMetrics() })));
+    this.send({ type: 'start', runs, paused });
   }
 
   pause(): void {
     this.send({ type: 'pause' });
   }
 
-  /** One step; with no run, prepare one (paused) first. */
+  /** One step of every run; with no runs, prepare them (paused) first. */
   step(): void {
     const { status } = this.store.getState().run;
     if (status === 'idle' || status === 'done' || status === 'stopped') this.start(true);
@@ -62,7 +72,7 @@ export class TrainingClient {
   }
 
   reset(): void {
-    this.clearRun();
+    this.beginSession([]);
     patchRun(this.store, { status: 'idle' });
     this.send({ type: 'reset' });
   }
@@ -73,22 +83,85 @@ export class TrainingClient {
     this.send({ type: 'set-lr-scale', value });
   }
 
-  /** Ask the worker for the checkpoint; it arrives as a 'checkpoint' message and is downloaded. */
-  saveCheckpoint(): void {
-    this.send({ type: 'save' });
+  setFocus(runId: number): void {
+    patchRun(this.store, { focus: runId });
   }
 
-  translate(text: string, beam: number): void {
+  /** Ask the worker for a run's checkpoint (the focused one by default); it arrives and is downloaded. */
+  saveCheckpoint(runId?: number): void {
+    const id = runId ?? this.store.getState().run.focus ?? 0;
+    this.send({ type: 'save', runIds: [id], reason: 'download' });
+  }
+
+  translate(text: string, beam: number, attentionLayer: number | null = null): void {
     const id = ++this.translationId;
-    patchRun(this.store, { translation: { id, pending: true, output: null, error: null, ms: 0 } });
-    this.send({ type: 'translate', id, text, beam });
+    const runId = this.store.getState().run.focus ?? 0;
+    patchRun(this.store, { translation: { ...idleTranslation, id, pending: true, runId } });
+    this.send({ type: 'translate', id, runId, text, beam, attentionLayer });
   }
 
-  private clearRun(): void {
-    this.accepting = false;
-    this.buffer = [];
-    this.rates = { stepsPerSec: 0, tokensPerSec: 0, tokensSeen: 0 };
-    this.store.setState((s) => ({ metrics: emptyMetrics(), run: { ...s.run, info: null, error: null, stepsPerSec: 0, tokensPerSec: 0, tokensSeen: 0, evaluating: false } }));
+  /** Load a checkpoint file (continue training, or translate only); a bad file changes nothing. */
+  async loadCheckpointFile(file: File): Promise<string | null> {
+    const { imported } = this.store.getState().config;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let checked;
+    try {
+      checked = checkCheckpointFile(file.name, bytes, imported, this.store.getState().run.lrScale);
+    } catch (err) {
+      patchRun(this.store, { error: err instanceof Error ? err.message : String(err) });
+      return null;
+    }
+    if (checked.values) patchConfig(this.store, { values: checked.values });
+    this.beginSession([{ id: checked.load.id, label: checked.load.label, metrics: emptyRunMetrics() }]);
+    this.send({ type: 'load', runs: [checked.load], paused: true });
+    return checked.notice;
+  }
+
+  /** Resume the autosaved runs (after a reload or a lost device: on a fresh worker and device). */
+  resumeFromAutosave(record: AutosaveRecord, freshWorker = false): void {
+    if (freshWorker) {
+      this.worker.terminate();
+      this.worker = this.spawn();
+      patchRun(this.store, { gpu: { state: 'probing' }, error: null });
+    }
+    const step = autosaveStep(record);
+    patchConfig(this.store, { values: record.values, imported: record.imported });
+    patchRun(this.store, { lrScale: record.values.lrScale });
+    this.beginSession(record.runs.map((r) => ({ id: r.id, label: r.label, metrics: truncateMetrics(r.metrics, r.step) })), record.focus, { step, savedAt: record.savedAt });
+    this.lastAutosaveStep = step;
+    const runs: LoadSpec[] = record.runs.map((r) => ({ checkpoint: r.checkpoint, spec: record.imported ? specWithPairs(r.spec, record.imported.pairs) : r.spec, id: r.id, label: r.label }));
+    this.send({ type: 'load', runs, paused: false });
+  }
+
+  discardAutosave(): void {
+    void clearAutosave().catch(() => {});
+    patchRun(this.store, { autosave: null });
+  }
+
+  /** Test hook (e2e): the next step of every run gets a NaN gradient. */
+  simulateNan(): void {
+    this.send({ type: 'simulate-nan' });
+  }
+
+  /** Test hook (e2e): make the worker's device lost. */
+  simulateDeviceLoss(): void {
+    this.send({ type: 'simulate-device-loss' });
+  }
+
+  /** Forget the previous session's runs and metrics; accept messages only for the new runs. */
+  private beginSession(runs: { id: number; label: string; metrics: RunMetrics }[], focus: number | null = null, autosave: RunSlice['autosave'] = null): void {
+    this.session++;
+    this.accepting = new Set();
+    this.buffers = new Map();
+    this.rates = new Map();
+    this.autosaving = null;
+    this.lastAutosaveStep = 0;
+    const views: RunView[] = runs.map((r) => ({ id: r.id, label: r.label, info: null, state: 'preparing', error: null, rates: idleRates(), evaluating: false }));
+    this.store.setState((s) => ({
+      metrics: { runs: Object.fromEntries(runs.map((r) => [r.id, r.metrics])) },
+      // `autosave` is this session's (a device-lost recovery resumes this session's runs, not older ones).
+      run: { ...s.run, runs: views, focus: focus ?? runs[0]?.id ?? null, error: null, status: runs.length > 0 ? 'preparing' : s.run.status, autosave },
+    }));
   }
 
   private receive(m: WorkerMessage): void {
@@ -101,24 +174,30 @@ export class TrainingClient {
         this.flush();
         return patchRun(this.store, { status: m.status });
       case 'run-info':
-        this.accepting = true;
-        return patchRun(this.store, { info: m.info });
+        this.accepting.add(m.info.id);
+        return patchRunView(this.store, m.info.id, { info: m.info, state: 'active', rates: { ...idleRates(), tokensSeen: 0, gpuBytes: m.info.gpuBytes } });
+      case 'run-state':
+        if (!this.accepting.has(m.runId)) return;
+        this.flush();
+        return patchRunView(this.store, m.runId, { state: m.state, error: m.message });
       case 'metrics':
-        if (!this.accepting) return;
-        this.buffer.push(...m.items);
-        this.rates = { stepsPerSec: m.stepsPerSec, tokensPerSec: m.tokensPerSec, tokensSeen: m.tokensSeen };
+        if (!this.accepting.has(m.runId)) return;
+        this.buffers.set(m.runId, [...(this.buffers.get(m.runId) ?? []), ...m.items]);
+        this.rates.set(m.runId, m.rates);
         return this.scheduleFlush();
       case 'evaluating':
-        return patchRun(this.store, { evaluating: m.busy && this.accepting });
+        if (!this.accepting.has(m.runId)) return;
+        return patchRunView(this.store, m.runId, { evaluating: m.busy });
       case 'dev':
-        if (!this.accepting) return;
+        if (!this.accepting.has(m.runId)) return;
         this.flush();
-        return this.store.setState((s) => ({ metrics: { ...s.metrics, dev: [...s.metrics.dev, m.result] } }));
+        return this.store.setState((s) => ({ metrics: { runs: { ...s.metrics.runs, [m.runId]: addDevResult(s.metrics.runs[m.runId] ?? emptyRunMetrics(), m.result) } } }));
       case 'translation':
       case 'translation-failed':
         return this.translated(m);
       case 'checkpoint':
-        return download(`weighted-transformer-${m.variant}-step${m.step}.safetensors`, m.bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
+        if (m.reason === 'autosave') return this.autosaveReceived(m);
+        return download(`weighted-transformer-${slug(m.label)}-step${m.step}.safetensors`, m.bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
       case 'error':
         this.flush();
         return patchRun(this.store, { error: m.message });
@@ -127,9 +206,10 @@ export class TrainingClient {
 
   private translated(m: Extract<WorkerMessage, { type: 'translation' | 'translation-failed' }>): void {
     if (m.id !== this.translationId) return; // an older request
-    const output = m.type === 'translation' ? m.output : null;
-    const error = m.type === 'translation-failed' ? m.message : null;
-    patchRun(this.store, { translation: { id: m.id, pending: false, output, error, ms: m.type === 'translation' ? m.ms : 0 } });
+    const ok = m.type === 'translation';
+    patchRun(this.store, {
+      translation: { id: m.id, pending: false, output: ok ? m.output : null, error: ok ? null : m.message, ms: ok ? m.ms : 0, runId: ok ? m.runId : null, attention: ok ? m.attention : null },
+    });
   }
 
   private scheduleFlush(): void {
@@ -138,15 +218,58 @@ export class TrainingClient {
     this.timer = setTimeout(() => this.flush(), FLUSH_FALLBACK_MS);
   }
 
-  /** Append the buffered metrics to the store in one update. */
+  /** Append the buffered metrics of every run to the store in one update. */
   private flush(): void {
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     if (this.timer !== null) clearTimeout(this.timer);
     this.frame = this.timer = null;
-    if (this.buffer.length === 0) return;
-    const items = this.buffer;
-    this.buffer = [];
-    this.store.setState((s) => ({ metrics: appendMetrics(s.metrics, items), run: { ...s.run, ...this.rates } }));
+    if (this.buffers.size === 0) return;
+    const buffers = this.buffers;
+    this.buffers = new Map();
+    this.store.setState((s) => {
+      const runs = { ...s.metrics.runs };
+      for (const [id, items] of buffers) {
+        const prev = runs[id] ?? emptyRunMetrics();
+        const seen = prev.tokens.length > 0 ? prev.tokens[prev.tokens.length - 1] : (this.rates.get(id)?.tokensSeen ?? 0) - items.reduce((a, b) => a + b.tokens, 0);
+        runs[id] = appendMetrics(prev, items, seen);
+      }
+      const views = s.run.runs.map((r) => (this.rates.has(r.id) ? { ...r, rates: this.rates.get(r.id)! } : r));
+      return { metrics: { runs }, run: { ...s.run, runs: views } };
+    });
+    this.maybeAutosave();
+  }
+
+  /** Every `autosaveEvery` steps of the slowest active run, ask for every run's checkpoint. */
+  private maybeAutosave(): void {
+    const { config, run, metrics } = this.store.getState();
+    const every = config.values.autosaveEvery;
+    const active = run.runs.filter((r) => r.state === 'active' && r.info?.spec);
+    if (every <= 0 || this.autosaving || active.length === 0 || active.length !== run.runs.length) return;
+    const step = Math.min(...active.map((r) => metrics.runs[r.id]?.steps.at(-1) ?? 0));
+    if (Math.floor(step / every) <= Math.floor(this.lastAutosaveStep / every)) return;
+    this.autosaving = { step, received: new Map() };
+    this.send({ type: 'save', runIds: null, reason: 'autosave' });
+  }
+
+  private autosaveReceived(m: Extract<WorkerMessage, { type: 'checkpoint' }>): void {
+    const pending = this.autosaving;
+    if (!pending || !this.accepting.has(m.runId)) return;
+    pending.received.set(m.runId, { bytes: m.bytes, step: m.step });
+    this.flush(); // the metrics up to the checkpoint's step arrived before it: into the store with them
+    const { config, run, metrics } = this.store.getState();
+    if (pending.received.size < run.runs.length) return;
+    this.autosaving = null;
+    this.lastAutosaveStep = pending.step;
+    const runs: AutosavedRun[] = run.runs.map((r) => {
+      const got = pending.received.get(r.id)!;
+      return { id: r.id, label: r.label, spec: specWithoutPairs(r.info!.spec!), checkpoint: got.bytes, step: got.step, metrics: truncateMetrics(metrics.runs[r.id] ?? emptyRunMetrics(), got.step) };
+    });
+    const record: AutosaveRecord = { version: 1, savedAt: Date.now(), values: config.values, imported: config.imported, focus: run.focus, runs };
+    const session = this.session;
+    writeAutosave(record).then(
+      () => session === this.session && patchRun(this.store, { autosave: { step: autosaveStep(record), savedAt: record.savedAt } }),
+      (err: unknown) => patchRun(this.store, { error: `Autosave failed (training goes on): ${err instanceof Error ? err.message : String(err)}` }),
+    );
   }
 
   private workerFailed(message: string): void {
@@ -155,4 +278,8 @@ export class TrainingClient {
     if (gpu.state === 'probing') patchRun(this.store, { gpu: { state: 'unavailable', message: text } });
     else patchRun(this.store, { error: text, status: 'stopped' });
   }
+}
+
+function slug(label: string): string {
+  return label.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'run';
 }

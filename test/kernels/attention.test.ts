@@ -1,11 +1,12 @@
 // Fused attention kernels (shaders/attention.wgsl) against the f64 reference, forward and backward, for
 // every mask kind, ragged and multi-tile shapes, dropout and fused QKV slices; the reference backward
-// against central finite differences.
+// against central finite differences; the probabilities recomputed from lse (attentionProbs) against the
+// reference and against a plain softmax.
 import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
 import { createTensor, readTensor, uploadTensor, type GpuTensor } from '../../src/gpu/tensor.ts';
 import { runDispatches } from '../../src/gpu/kernel.ts';
-import { attentionBackward, attentionForward, type AttentionSpec, type AttentionView } from '../../src/gpu/kernels/attention.ts';
+import { attentionBackward, attentionForward, attentionProbs, type AttentionSpec, type AttentionView, type HeadRange } from '../../src/gpu/kernels/attention.ts';
 import * as ref from '../../src/reference/attention.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32 } from '../../src/testing/random.ts';
@@ -214,4 +215,88 @@ describe('attention reference backward vs finite differences', () => {
       }
     });
   }
+});
+
+/** softmax(q k^T / sqrt(dk) + mask) per (b, head in range, i) by the textbook formula, (B, count, Tq, Tk). */
+function plainSoftmax(s: ref.AttentionRefSpec, q: ref.RefView, k: ref.RefView, range: HeadRange): Float64Array {
+  const { batch, dHead, tq, tk } = s;
+  const out = new Float64Array(batch * range.count * tq * tk);
+  for (let b = 0; b < batch; b++) for (let h = 0; h < range.count; h++) for (let i = 0; i < tq; i++) {
+    const scores = Array.from({ length: tk }, (_, j) => {
+      if ((s.causal && j > i) || (s.keyTokens && s.keyTokens[b * tk + j] === 0)) return -Infinity;
+      let dot = 0;
+      const hh = range.first + h;
+      for (let c = 0; c < dHead; c++) dot += q.data[(q.offset ?? 0) + (b * tq + i) * q.rowStride + hh * dHead + c] * k.data[(k.offset ?? 0) + (b * tk + j) * k.rowStride + hh * dHead + c];
+      return dot / Math.sqrt(dHead);
+    });
+    const max = Math.max(...scores);
+    if (max === -Infinity) continue;
+    const e = scores.map((x) => Math.exp(x - max));
+    const sum = e.reduce((a, x) => a + x, 0);
+    e.forEach((x, j) => (out[((b * range.count + h) * tq + i) * tk + j] = x / sum));
+  }
+  return out;
+}
+
+describe('attention probabilities from the saved lse (attentionProbs)', () => {
+  interface ProbsCase extends Case {
+    range?: HeadRange;
+  }
+  const cases: Array<[string, ProbsCase]> = [
+    ['cross shape Tq != Tk with padding', { spec: { batch: 2, heads: 3, dHead: 5, tq: 7, tk: 13 }, lengths: [4, 13] }],
+    ['causal + padding, a fully masked row', { spec: { batch: 2, heads: 2, dHead: 3, tq: 5, tk: 5, causal: true }, tokens: [0, 5, 6, 7, 8, 0, 0, 0, 0, 0] }],
+    ['heads 1..2 of 4, fused QKV slices, dropout in the spec ignored', { spec: { batch: 2, heads: 4, dHead: 4, tq: 17, tk: 17, dropout: 0.2 }, lengths: [17, 6], fused: true, range: { first: 1, count: 2 } }],
+    ['T=70 cross (several tiles), generic-width pipelines', { spec: { batch: 1, heads: 2, dHead: 8, tq: 33, tk: 70, genericHeadWidth: true }, lengths: [61], range: { first: 1, count: 1 } }],
+  ];
+  for (const [name, c] of cases) {
+    it(name, async () => {
+      const gpu = await testGpu();
+      const { batch, heads, dHead, tq, tk } = c.spec;
+      const D = heads * dHead;
+      const range = c.range ?? { first: 0, count: heads };
+      const lay = layoutOf(c);
+      const inputs = lay.sizes.map((n, i) => randomF32(n, 200 + i));
+      const tokens = keyTokens(c);
+      const inT = inputs.map((x) => uploadTensor(gpu, x, [x.length]));
+      const [q, k, v] = [0, 1, 2].map((i): AttentionView => ({ tensor: inT[lay.views[i].buf], offset: lay.views[i].offset, rowStride: lay.views[i].rowStride }));
+      const spec: AttentionSpec = { ...c.spec, keyTokens: tokens && uploadTensor(gpu, tokens, [batch, tk], 'i32') };
+      const seeds = uploadTensor(gpu, Uint32Array.of(5), [1], 'u32');
+      const o = nanTensor(gpu, batch * tq * D), lse = nanTensor(gpu, batch * heads * tq);
+      const probs = nanTensor(gpu, batch * range.count * tq * tk);
+      const fwd = attentionForward(gpu, spec, q, k, v, { tensor: o, rowStride: D }, lse, seeds);
+      await runDispatches(gpu, [...fwd, ...attentionProbs(gpu, spec, q, k, lse, probs, c.range)]);
+      const gpuP = Float32Array.from(await readTensor(gpu, probs));
+
+      const rspec: ref.AttentionRefSpec = { ...c.spec, keyTokens: tokens };
+      const [rq, rk] = [0, 1].map((i) => ({ data: inputs[lay.views[i].buf], offset: lay.views[i].offset, rowStride: lay.views[i].rowStride }));
+      const refLse = new Float64Array(batch * heads * tq);
+      ref.attentionForward({ ...rspec, dropout: 0 }, rq, rk, rq, { data: new Float64Array(batch * tq * D), rowStride: D }, refLse);
+      const refP = new Float64Array(gpuP.length);
+      ref.attentionProbs(rspec, rq, rk, refLse, refP, range);
+      const plain = plainSoftmax(rspec, rq, rk, range);
+      assertClose('reference P vs plain softmax', refP, plain, { atol: 1e-12, rtol: 1e-9 });
+      assertClose('P', gpuP, refP, TOL);
+      // Rows of queries that see a key sum to 1; masked entries are exactly 0.
+      for (let r = 0; r < gpuP.length / tk; r++) {
+        const row = gpuP.subarray(r * tk, (r + 1) * tk);
+        const expected = plain.subarray(r * tk, (r + 1) * tk);
+        if (expected.some((x) => x > 0)) expect(Math.abs(row.reduce((a, x) => a + x, 0) - 1)).toBeLessThan(1e-5);
+        row.forEach((x, j) => expected[j] === 0 && expect(x).toBe(0));
+      }
+    });
+  }
+
+  it('launcher checks its preconditions', async () => {
+    const gpu = await testGpu();
+    const t = (n: number) => createTensor(gpu, [n]);
+    const spec = { batch: 1, heads: 2, dHead: 2, tq: 3, tk: 4 };
+    const q = { tensor: t(12), rowStride: 4 }, k = { tensor: t(16), rowStride: 4 };
+    expect(() => attentionProbs(gpu, spec, q, k, t(6), t(24), { first: 1, count: 2 })).toThrow(/attentionProbs: heads \[1, 3\) outside the 2 heads/);
+    expect(() => attentionProbs(gpu, spec, q, k, t(6), t(23))).toThrow(/attentionProbs: probs \[23\] is not f32/);
+    expect(() => attentionProbs(gpu, spec, q, k, t(5), t(24))).toThrow(/lse \[5\]/);
+    expect(() => attentionProbs(gpu, spec, q, q, t(6), t(24))).toThrow(/k needs 16 elements/);
+    const whole = t(64);
+    const qIn = { tensor: { ...whole, shape: [12] }, rowStride: 4 }, pOut = { ...whole, shape: [24], byteOffset: 128 };
+    expect(() => attentionProbs(gpu, spec, qIn, k, t(6), pOut)).toThrow(/shares a buffer/);
+  });
 });

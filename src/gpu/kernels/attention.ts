@@ -1,5 +1,6 @@
 // Launchers for shaders/attention.wgsl: fused softmax attention for all B*H heads in one dispatch,
-// forward (1 dispatch) and backward (3 dispatches: delta, dQ, dK+dV), flash-attention style.
+// forward (1 dispatch) and backward (3 dispatches: delta, dQ, dK+dV), flash-attention style, and the
+// probabilities P of chosen heads recomputed from the saved lse (1 dispatch, for attention maps).
 //
 // Forward saves only lse (B, H, Tq), the per-row log-sum-exp; the backward recomputes the probabilities
 // from it, so memory is O(T) per row and nothing limits T but the checks below (B*H*Tq*Tk < 2^32 for the
@@ -117,8 +118,16 @@ function checkSeeds(op: string, s: AttentionSpec, seeds: GpuTensor | undefined):
 
 const VIEW_ORDER = ['q', 'k', 'v', 'o', 'dO', 'dQ', 'dK', 'dV'] as const;
 
+/** Heads [first, first + count) of attentionProbs. */
+export interface HeadRange {
+  first: number;
+  count: number;
+}
+
 /** The Params uniform of shaders/attention.wgsl, fields in struct order (absent views get 0, 0). */
-function paramFields(s: AttentionSpec, views: Partial<Record<(typeof VIEW_ORDER)[number], AttentionView>>): UniformField[] {
+function paramFields(
+  s: AttentionSpec, views: Partial<Record<(typeof VIEW_ORDER)[number], AttentionView>>, probs: HeadRange = { first: 0, count: 0 },
+): UniformField[] {
   const fields: UniformField[] = [['u32', s.batch], ['u32', s.heads], ['u32', s.dHead], ['u32', s.tq], ['u32', s.tk]];
   for (const key of VIEW_ORDER) fields.push(['u32', views[key]?.offset ?? 0], ['u32', views[key]?.rowStride ?? 0]);
   fields.push(
@@ -128,6 +137,8 @@ function paramFields(s: AttentionSpec, views: Partial<Record<(typeof VIEW_ORDER)
     ['u32', s.stream ?? 0],
     ['u32', s.seedIndex ?? 0],
     ['f32', 1 / Math.sqrt(s.dHead)],
+    ['u32', probs.first],
+    ['u32', probs.count],
   );
   return fields;
 }
@@ -216,4 +227,36 @@ export function attentionBackward(
   const dkdv = makeDispatch(gpu, `${op} dK dV`, gpu.pipelines.get(SHADER, keyGradEntry(op, dK, dV), constantsFor(spec)),
     [...common, ...keyGradBindings(dK, dV)], [ceilDiv(spec.tk, ATTENTION_LIMITS.rowsPerWorkgroup), bh]);
   return [delta, dq, dkdv];
+}
+
+/**
+ * The attention probabilities P = softmax(Q K^T / sqrt(dHead) + mask) of heads `range` (default all),
+ * recomputed as exp(S - lse) from the forward's q, k (same views and spec) and its saved lse, into
+ * probs (B, count, Tq, Tk) f32: element ((b*count + h - first)*Tq + i)*Tk + j. Masked keys get 0, a fully
+ * masked row is all 0. Dropout is not applied (these are the probabilities before it; spec.dropout is
+ * ignored), so the rows of unmasked queries sum to 1.
+ */
+export function attentionProbs(
+  gpu: Gpu, spec: AttentionSpec, q: AttentionView, k: AttentionView, lse: GpuTensor, probs: GpuTensor, range?: HeadRange,
+): Dispatch[] {
+  const op = 'attentionProbs';
+  const s = { ...spec, dropout: 0 };
+  const heads = range ?? { first: 0, count: spec.heads };
+  checkSpec(op, s);
+  const { first, count } = heads;
+  require(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 1 && first + count <= spec.heads, op,
+    `heads [${first}, ${first + count}) outside the ${spec.heads} heads`);
+  const D = spec.heads * spec.dHead;
+  checkView(op, 'q', q, spec.batch * spec.tq, D);
+  checkView(op, 'k', k, spec.batch * spec.tk, D);
+  require(lse.dtype === 'f32' && numel(lse.shape) === spec.batch * spec.heads * spec.tq, op, `lse [${lse.shape}] is not f32 (B, H, Tq)`);
+  const n = spec.batch * count * spec.tq * spec.tk;
+  require(probs.dtype === 'f32' && numel(probs.shape) === n, op, `probs [${probs.shape}] is not f32 (B=${spec.batch}, ${count} heads, Tq=${spec.tq}, Tk=${spec.tk})`);
+  const inputs = [q.tensor, k.tensor, lse].concat(spec.keyTokens ? [spec.keyTokens] : []);
+  require(!inputs.some((t) => t.buffer === probs.buffer), op, 'probs shares a buffer with an input');
+
+  const params = createUniform(gpu, paramFields(s, { q, k }, heads), 'attention probs params');
+  const pipeline = gpu.pipelines.get(SHADER, 'attention_probs', constantsFor(s));
+  const resources = [params, q.tensor, k.tensor, lse, spec.keyTokens ?? q.tensor, probs];
+  return [makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, n, 256))];
 }

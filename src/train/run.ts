@@ -1,0 +1,215 @@
+// One training run inside the worker's session: its data, its trainer, its batch stream and its running
+// rates. A run is either fresh (initialized from its spec's seed) or restored from a checkpoint (weights,
+// Adam moments, step and tokenizer from the file; the batch stream skips the batches already trained on,
+// so a restored run continues exactly where the saved one would have). Runs of one session share prepared
+// data when their data settings are equal (comparison mode: the same batches for every run).
+import type { Gpu } from '../gpu/device.ts';
+import { CHECKPOINT_EXTRAS as EXTRAS, decodeCheckpoint, encodeCheckpoint } from '../model/checkpoint.ts';
+import { validateModelConfig, type ModelConfig } from '../model/config.ts';
+import { Tokenizer } from '../data/tokenizer.ts';
+import { corpusBleu } from '../data/bleu.ts';
+import { Trainer, type Batch, type StepMetrics } from './trainer.ts';
+import { prepareData, type PreparedData } from './data.ts';
+import { specWithoutPairs } from './spec.ts';
+import type { DevResult, LoadSpec, RunInfo, RunRates, RunSpec, RunState } from './protocol.ts';
+
+/** Dev translations sent back with each evaluation. */
+const DEV_SAMPLES = 3;
+
+/** Prepared data keyed by the settings that determine it, shared by the runs of one session. */
+export class DataCache {
+  private readonly entries = new Map<string, PreparedData>();
+
+  get(spec: RunSpec, tokenizer?: Tokenizer): PreparedData {
+    const { source, vocab, batchTokens, devPairs } = spec.data;
+    const key = JSON.stringify([source, vocab, batchTokens, devPairs, spec.train.seed, spec.model.maxLen, tokenizer ? JSON.stringify(tokenizer.toJSON()) : null]);
+    let data = this.entries.get(key);
+    if (!data) {
+      data = prepareData(source, { seed: spec.train.seed, vocab, maxLen: spec.model.maxLen, batchTokens, devPairs, tokenizer });
+      this.entries.set(key, data);
+    }
+    return data;
+  }
+}
+
+export class TrainingRun {
+  state: RunState;
+  lastEvalStep: number;
+  /** The last step whose metrics came back, and who waits for the next one. */
+  lastReported: number;
+  readonly reported: (() => void)[] = [];
+  tokensSeen: number;
+  gpuMsPerStep: number | null = null;
+  readonly meter = new RateMeter();
+  /** Metrics not yet sent to the page. */
+  pending: StepMetrics[] = [];
+  private readonly batches: Generator<{ batch: Batch }> | null;
+
+  private constructor(
+    readonly id: number,
+    readonly label: string,
+    readonly spec: RunSpec | null,
+    readonly trainer: Trainer,
+    readonly tokenizer: Tokenizer,
+    readonly data: PreparedData | null,
+    tokensSeen: number,
+  ) {
+    this.state = spec ? 'active' : 'translate-only';
+    this.lastEvalStep = trainer.step;
+    this.lastReported = trainer.step;
+    this.tokensSeen = tokensSeen;
+    this.batches = data ? data.train.iterate(0) : null;
+    // Skip what the restored run already trained on (one batch per step).
+    for (let i = 0; this.batches && i < trainer.step; i++) this.batches.next();
+  }
+
+  /** A fresh run: data prepared (or shared), parameters initialized from the seed. */
+  static fresh(gpu: Gpu, spec: RunSpec, cache: DataCache): TrainingRun {
+    const data = cache.get(spec);
+    const config = validateModelConfig({ ...spec.model, vocab: data.tokenizer.vocabSize }, `run "${spec.label}" config`);
+    const trainer = new Trainer(gpu, config, spec.train);
+    return new TrainingRun(spec.id, spec.label, { ...spec, model: config }, trainer, data.tokenizer, data, 0);
+  }
+
+  /** A run restored from a checkpoint; `load.spec` (to continue training) must describe the same model. */
+  static restore(gpu: Gpu, load: LoadSpec, cache: DataCache): TrainingRun {
+    const where = `checkpoint of "${load.spec?.label ?? load.label}"`;
+    const ckpt = decodeCheckpoint(load.checkpoint, where);
+    const tokenizerJson = ckpt.extras[EXTRAS.tokenizer];
+    if (tokenizerJson === undefined) throw new Error(`${where}: it has no tokenizer in its metadata, so its token ids cannot be read`);
+    const tokenizer = Tokenizer.fromJSON(tokenizerJson);
+    if (tokenizer.vocabSize !== ckpt.config.vocab) throw new Error(`${where}: its tokenizer has ${tokenizer.vocabSize} tokens but the model a vocabulary of ${ckpt.config.vocab}`);
+    const spec = load.spec;
+    if (spec) assertSameModel(spec.model, ckpt.config, where);
+    const train = spec?.train ?? { seed: 0, gradClip: 0, lrScale: 1, warmup: 1, kappaWarmup: 1, steps: ckpt.step, freezeSteps: 0 };
+    const trainer = new Trainer(gpu, ckpt.config, train, { params: ckpt.params, m: ckpt.adam?.m, v: ckpt.adam?.v, step: ckpt.step });
+    const data = spec ? cache.get(spec, tokenizer) : null;
+    const saved = ckpt.extras[EXTRAS.tokensSeen];
+    const tokensSeen = typeof saved === 'number' && Number.isFinite(saved) ? saved : 0;
+    return new TrainingRun(spec?.id ?? load.id, spec?.label ?? load.label, spec ? { ...spec, model: ckpt.config } : null, trainer, tokenizer, data, tokensSeen);
+  }
+
+  info(): RunInfo {
+    const { trainer, data } = this;
+    return {
+      id: this.id, label: this.label, description: data?.description ?? 'restored from a checkpoint (translation only)', config: trainer.config,
+      spec: this.spec, parameters: trainer.table.size, trainPairs: data?.train.report.kept ?? 0, devPairs: data?.devText.length ?? 0,
+      layers: trainer.branchedLayers(), step: trainer.step, gpuBytes: trainer.gpuBytes(),
+    };
+  }
+
+  get totalSteps(): number {
+    return this.spec?.train.steps ?? this.trainer.step;
+  }
+
+  /** The next training batch. */
+  nextBatch(): Batch {
+    const next = this.batches?.next();
+    if (!next || next.done) throw new Error(`run "${this.label}": the training data produced no batch`);
+    return next.value.batch;
+  }
+
+  /** Record one step's metrics (kappa/alpha turned into the weights the model uses). */
+  record(m: StepMetrics): StepMetrics {
+    this.lastReported = m.step;
+    for (const wake of this.reported.splice(0)) wake();
+    this.tokensSeen += m.tokens;
+    if (m.gpuMs !== null) this.gpuMsPerStep = m.gpuMs;
+    this.meter.record(performance.now(), m.tokens);
+    const weighting = this.trainer.config.weighting;
+    const item = { ...m, branches: m.branches.map((b) => ({ layer: b.layer, kappa: effectiveWeights(weighting, b.kappa), alpha: effectiveWeights(weighting, b.alpha) })) };
+    this.pending.push(item);
+    return item;
+  }
+
+  rates(): RunRates {
+    return { stepsPerSec: this.meter.stepsPerSec(), tokensPerSec: this.meter.tokensPerSec(), tokensSeen: this.tokensSeen, gpuMsPerStep: this.gpuMsPerStep, gpuBytes: this.trainer.gpuBytes() };
+  }
+
+  /** Dev loss over the dev split and BLEU of greedy translations of its first sentences (waits). */
+  async evaluateDev(stillWanted: () => boolean): Promise<DevResult | null> {
+    const { trainer, data } = this;
+    if (!data) return null;
+    this.lastEvalStep = trainer.step;
+    const step = trainer.step;
+    const { loss } = await trainer.evaluate(data.dev);
+    if (!stillWanted()) return null; // reset meanwhile: skip the (slow) translations
+    const sample = data.devText.slice(0, this.spec?.bleuSentences ?? 0);
+    let bleu = 0;
+    let samples: DevResult['samples'] = [];
+    if (sample.length > 0) {
+      const outputs = await trainer.translator().translate(sample.map((p) => this.tokenizer.encode(p.src)), { beam: 1, maxLen: trainer.config.maxLen });
+      const hyps = outputs.map((ids) => this.tokenizer.decode(ids).trim());
+      bleu = corpusBleu(hyps, [sample.map((p) => p.tgt)]).score;
+      samples = sample.slice(0, DEV_SAMPLES).map((p, i) => ({ src: p.src, hyp: hyps[i], ref: p.tgt }));
+    }
+    return { step, loss, bleu, sentences: sample.length, samples };
+  }
+
+  /** The run as a checkpoint file: weights, Adam moments, tokenizer, and the spec to continue it. */
+  async checkpointBytes(): Promise<{ bytes: Uint8Array; step: number }> {
+    const extras: Record<string, unknown> = { [EXTRAS.tokenizer]: this.tokenizer.toJSON(), [EXTRAS.tokensSeen]: this.tokensSeen };
+    if (this.spec) {
+      extras[EXTRAS.train] = this.spec.train;
+      extras[EXTRAS.run] = specWithoutPairs(this.spec);
+    }
+    if (this.data) extras[EXTRAS.data] = this.data.description;
+    const ckpt = await this.trainer.checkpoint(extras);
+    return { bytes: encodeCheckpoint(ckpt), step: ckpt.step };
+  }
+
+  destroy(): void {
+    this.trainer.destroy();
+  }
+}
+
+function assertSameModel(wanted: ModelConfig, found: ModelConfig, where: string): void {
+  for (const key of Object.keys(found) as (keyof ModelConfig)[]) {
+    if (wanted[key] !== found[key]) throw new Error(`${where}: its model has ${key} = ${String(found[key])} but the run asks for ${String(wanted[key])}`);
+  }
+}
+
+/** The weights the model uses, from the stored kappa/alpha (model.md "How kappa and alpha are kept ..."). */
+export function effectiveWeights(weighting: ModelConfig['weighting'], stored: number[]): number[] {
+  if (weighting === 'uniform') return stored.map(() => 1 / stored.length);
+  if (weighting === 'projected') return stored;
+  const max = Math.max(...stored);
+  const e = stored.map((x) => Math.exp(x - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / sum);
+}
+
+/** Steps/s and tokens/s over the last few reported steps (by arrival time). */
+export class RateMeter {
+  private times: number[] = [];
+  private tokens: number[] = [];
+  private static readonly WINDOW = 32;
+
+  record(time: number, tokens: number): void {
+    this.times.push(time);
+    this.tokens.push(tokens);
+    if (this.times.length > RateMeter.WINDOW) {
+      this.times.shift();
+      this.tokens.shift();
+    }
+  }
+
+  reset(): void {
+    this.times = [];
+    this.tokens = [];
+  }
+
+  private seconds(): number {
+    return this.times.length < 2 ? 0 : (this.times[this.times.length - 1] - this.times[0]) / 1000;
+  }
+
+  stepsPerSec(): number {
+    const s = this.seconds();
+    return s > 0 ? (this.times.length - 1) / s : 0;
+  }
+
+  tokensPerSec(): number {
+    const s = this.seconds();
+    return s > 0 ? this.tokens.slice(1).reduce((a, b) => a + b, 0) / s : 0;
+  }
+}

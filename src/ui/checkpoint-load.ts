@@ -1,0 +1,58 @@
+// Loading a checkpoint file back into the playground: the page reads and validates it first (so a bad
+// file is refused with the reason before anything is replaced), then the worker restores the run. A
+// checkpoint saved by the playground carries the run's spec, so training can continue on the same data
+// (an imported corpus must be the one imported on the page now); any other checkpoint with a tokenizer
+// (e.g. from `npm run cli -- train`) is loaded for translation only.
+import { CHECKPOINT_EXTRAS as EXTRAS, decodeCheckpoint } from '../model/checkpoint.ts';
+import type { LoadSpec, RunSpec } from '../train/protocol.ts';
+import { specWithPairs } from '../train/spec.ts';
+import { defaultValues, UI_PRESETS, type ConfigValues, type DataChoice, type ImportedCorpus } from './schema.ts';
+
+export interface CheckedCheckpoint {
+  load: LoadSpec;
+  step: number;
+  /** The configuration to show in the controls (null for a translate-only checkpoint). */
+  values: ConfigValues | null;
+  /** What the user should know (translate only, and why). */
+  notice: string | null;
+}
+
+/** Read and check a checkpoint file; throws with a message naming the file and the problem. */
+export function checkCheckpointFile(name: string, bytes: Uint8Array, imported: ImportedCorpus | null, lrScale: number): CheckedCheckpoint {
+  const ckpt = decodeCheckpoint(bytes, `"${name}"`);
+  if (ckpt.extras[EXTRAS.tokenizer] === undefined) throw new Error(`"${name}": it has no tokenizer in its metadata, so the playground cannot read or write its token ids`);
+  const label = `${ckpt.config.variant} from ${name}`;
+  const saved = ckpt.extras[EXTRAS.run] as RunSpec | undefined;
+  if (!saved || typeof saved !== 'object' || !saved.model || !saved.train || !saved.data) {
+    return { load: { checkpoint: bytes, spec: null, id: 0, label }, step: ckpt.step, values: null, notice: `"${name}" has no playground run settings: loaded for translation only.` };
+  }
+  let spec: RunSpec = { ...saved, id: 0, label: saved.label || ckpt.config.variant, model: ckpt.config };
+  const source = spec.data.source;
+  if (source.kind === 'pairs') {
+    if (!imported || imported.name !== source.name) {
+      return {
+        load: { checkpoint: bytes, spec: null, id: 0, label }, step: ckpt.step, values: null,
+        notice: `"${name}" was trained on the imported corpus "${source.name}": import it again to continue training; loaded for translation only.`,
+      };
+    }
+    spec = specWithPairs(spec, imported.pairs);
+  }
+  return { load: { checkpoint: bytes, spec, id: 0, label: spec.label }, step: ckpt.step, values: valuesFromSpec(spec, lrScale), notice: null };
+}
+
+/** The controls' values that produce `spec` (the inverse of schema.validate for one run). */
+export function valuesFromSpec(spec: RunSpec, lrScale: number): ConfigValues {
+  const m = spec.model;
+  const source = spec.data.source;
+  const data: DataChoice = source.kind === 'builtin' ? source.direction : source.kind === 'pairs' ? 'imported' : source.kind;
+  const values: ConfigValues = {
+    ...defaultValues(),
+    data, vocab: spec.data.vocab, maxLen: m.maxLen, batchTokens: spec.data.batchTokens, devPairs: spec.data.devPairs,
+    variant: m.variant, weighting: m.weighting, dModel: m.dModel, branches: m.branches, dFF: m.dFF, encLayers: m.encLayers, decLayers: m.decLayers,
+    dropout: m.dropout, labelSmoothing: m.labelSmoothing,
+    steps: spec.train.steps, warmup: spec.train.warmup, kappaWarmup: spec.train.kappaWarmup, freezeSteps: spec.train.freezeSteps,
+    lrScale, gradClip: spec.train.gradClip, seed: spec.train.seed, evalEvery: spec.evalEvery, compare: 'off',
+  };
+  const preset = Object.entries(UI_PRESETS).find(([, p]) => Object.entries(p.values).every(([k, v]) => values[k as keyof ConfigValues] === v));
+  return { ...values, preset: preset ? preset[0] : 'custom' };
+}
