@@ -5,9 +5,11 @@
 //                               with chunks = 1 it writes (or adds into) dg, db directly
 //   layernorm_params_finish:    dg (D), db (D) (+)= sums over chunks, in chunk order
 // Bindings: 0 params (uniform), then each entry point's buffers in the order of its comment.
-// Row kernels: one 256-thread workgroup per row (threads stride over D, any D), grid folded into y;
-// mean and variance are two passes (variance of the centred values). Param kernels: workgroup (64, 4) =
-// 64 columns x 4 row lanes over ROWS rows; finish: one thread per column.
+// Row kernels: workgroup 256 = (256 / LANES) rows x LANES threads (LANES an override, a power of two <= 256,
+// picked by the launcher from D); the LANES threads of a row stride over D and reduce by a fixed tree in
+// workgroup memory; grid folded into y. Mean and variance are two passes (variance of the centred values).
+// shaders/layernorm_subgroups.wgsl includes this file and adds subgroup versions of the row kernels.
+// Param kernels: workgroup (64, 4) = 64 columns x 4 row lanes over ROWS rows; finish: one thread per column.
 
 struct Params {
   rows: u32,
@@ -48,17 +50,20 @@ struct Params {
 @group(0) @binding(4) var<storage, read> fin_b: array<f32>;
 
 const WG = 256u;
+override LANES: u32 = 32u;  // threads per row in the row kernels
 var<workgroup> red: array<vec2f, 256>;
 
-// Sum of v over the workgroup, in a fixed tree order (deterministic). Call from uniform control flow.
-fn workgroup_sum2(v: vec2f, lid: u32) -> vec2f {
+// Sum of v over the LANES threads of this thread's row, in a fixed tree order (deterministic). Call from
+// uniform control flow.
+fn row_sum2(v: vec2f, lid: u32) -> vec2f {
+  let lane = lid % LANES;
   red[lid] = v;
   workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
+  for (var s = LANES / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) { red[lid] += red[lid + s]; }
     workgroupBarrier();
   }
-  let total = red[0];
+  let total = red[lid - lane];
   workgroupBarrier();
   return total;
 }
@@ -67,55 +72,119 @@ fn row_index(wg: vec3u, groups: vec3u) -> u32 {
   return wg.x + wg.y * groups.x;
 }
 
-@compute @workgroup_size(256)
-fn layernorm_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
-                     @builtin(local_invocation_index) lid: u32) {
-  let row = row_index(wg, groups);
-  if (row >= params.rows) { return; }
+// First row of this workgroup's block of 256 / LANES rows.
+fn first_row(wg: vec3u, groups: vec3u) -> u32 {
+  return row_index(wg, groups) * (WG / LANES);
+}
+
+// Row pieces shared with the subgroup kernels: each thread takes the elements lane, lane + stride, ... of
+// a row; every loop runs the same trip count on all threads of the row, so the reductions after it are
+// reached together.
+
+// This thread's part of sum x over the row.
+fn forward_part_sum(row: u32, lane: u32, stride: u32) -> f32 {
   let dim = params.dim;
   let base = row * dim;
   var s = 0.0;
-  for (var d = lid; d < dim; d += WG) { s += x_fwd[base + d]; }
-  let mu = workgroup_sum2(vec2f(s, 0.0), lid).x / f32(dim);
+  for (var k = 0u; k < dim; k += stride) {
+    let d = k + lane;
+    if (d < dim) { s += x_fwd[base + d]; }
+  }
+  return s;
+}
+
+// This thread's part of sum (x - mu)^2 over the row.
+fn forward_part_sq(row: u32, lane: u32, stride: u32, mu: f32) -> f32 {
+  let dim = params.dim;
+  let base = row * dim;
   var q = 0.0;
-  for (var d = lid; d < dim; d += WG) {
-    let c = x_fwd[base + d] - mu;
-    q += c * c;
+  for (var k = 0u; k < dim; k += stride) {
+    let d = k + lane;
+    if (d < dim) {
+      let c = x_fwd[base + d] - mu;
+      q += c * c;
+    }
   }
-  let r = inverseSqrt(workgroup_sum2(vec2f(q, 0.0), lid).x / f32(dim) + params.eps);
-  for (var d = lid; d < dim; d += WG) {
-    y[base + d] = (x_fwd[base + d] - mu) * r * g_fwd[d] + b_fwd[d];
+  return q;
+}
+
+// y of the row from its mean and rstd; lane 0 also saves them.
+fn forward_store(row: u32, lane: u32, stride: u32, mu: f32, r: f32) {
+  let dim = params.dim;
+  let base = row * dim;
+  for (var k = 0u; k < dim; k += stride) {
+    let d = k + lane;
+    if (d < dim) { y[base + d] = (x_fwd[base + d] - mu) * r * g_fwd[d] + b_fwd[d]; }
   }
-  if (lid == 0u) {
+  if (lane == 0u) {
     mean_out[row] = mu;
     rstd_out[row] = r;
   }
 }
 
-@compute @workgroup_size(256)
-fn layernorm_backward_input(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
-                            @builtin(local_invocation_index) lid: u32) {
-  let row = row_index(wg, groups);
-  if (row >= params.rows) { return; }
+// This thread's part of (sum g*dy, sum g*dy*xhat) over the row.
+fn backward_input_part(row: u32, lane: u32, stride: u32) -> vec2f {
   let dim = params.dim;
   let base = row * dim;
   let mu = mean[row];
   let r = rstd[row];
-  var acc = vec2f(0.0);  // (sum g*dy, sum g*dy*xhat)
-  for (var d = lid; d < dim; d += WG) {
-    let gdy = g[d] * dy[base + d];
-    acc += vec2f(gdy, gdy * (x[base + d] - mu) * r);
-  }
-  let sums = workgroup_sum2(acc, lid) / f32(dim);
-  for (var d = lid; d < dim; d += WG) {
-    let xhat = (x[base + d] - mu) * r;
-    let v = r * (g[d] * dy[base + d] - sums.x - xhat * sums.y);
-    if (params.accumulate == 1u) {
-      dx[base + d] += v;
-    } else {
-      dx[base + d] = v;
+  var acc = vec2f(0.0);
+  for (var k = 0u; k < dim; k += stride) {
+    let d = k + lane;
+    if (d < dim) {
+      let gdy = g[d] * dy[base + d];
+      acc += vec2f(gdy, gdy * (x[base + d] - mu) * r);
     }
   }
+  return acc;
+}
+
+// dx of the row from sums = (sum g*dy, sum g*dy*xhat) / D.
+fn backward_input_store(row: u32, lane: u32, stride: u32, sums: vec2f) {
+  let dim = params.dim;
+  let base = row * dim;
+  let mu = mean[row];
+  let r = rstd[row];
+  for (var k = 0u; k < dim; k += stride) {
+    let d = k + lane;
+    if (d < dim) {
+      let xhat = (x[base + d] - mu) * r;
+      let v = r * (g[d] * dy[base + d] - sums.x - xhat * sums.y);
+      if (params.accumulate == 1u) {
+        dx[base + d] += v;
+      } else {
+        dx[base + d] = v;
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(256)
+fn layernorm_forward(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
+                     @builtin(local_invocation_index) lid: u32) {
+  let row = first_row(wg, groups) + lid / LANES;
+  let lane = lid % LANES;
+  let live = row < params.rows;  // no early return: the reductions hold barriers
+  let dim = f32(params.dim);
+  var s = 0.0;
+  if (live) { s = forward_part_sum(row, lane, LANES); }
+  let mu = row_sum2(vec2f(s, 0.0), lid).x / dim;
+  var q = 0.0;
+  if (live) { q = forward_part_sq(row, lane, LANES, mu); }
+  let r = inverseSqrt(row_sum2(vec2f(q, 0.0), lid).x / dim + params.eps);
+  if (live) { forward_store(row, lane, LANES, mu, r); }
+}
+
+@compute @workgroup_size(256)
+fn layernorm_backward_input(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
+                            @builtin(local_invocation_index) lid: u32) {
+  let row = first_row(wg, groups) + lid / LANES;
+  let lane = lid % LANES;
+  let live = row < params.rows;
+  var acc = vec2f(0.0);
+  if (live) { acc = backward_input_part(row, lane, LANES); }
+  let sums = row_sum2(acc, lid) / f32(params.dim);
+  if (live) { backward_input_store(row, lane, LANES, sums); }
 }
 
 fn store_param(i: u32, vg: f32, vb: f32) {

@@ -1,5 +1,7 @@
-// GPU LayerNorm forward/backward against the f64 reference on ragged shapes (D not a multiple of 256,
-// N spanning several dg/db chunks), accumulate paths, and the reference backward against finite differences.
+// GPU LayerNorm forward/backward against the f64 reference on ragged shapes (D not a multiple of any lane
+// count, N not a multiple of the rows per workgroup and spanning several dg/db chunks), accumulate paths,
+// every row-kernel variant (subgroups where the device has them, with the butterfly and with subgroupAdd,
+// and the workgroup-memory fallback), and the reference backward against finite differences.
 import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
 import type { Gpu } from '../../src/gpu/device.ts';
@@ -25,20 +27,34 @@ const addInto = (a: Float64Array, prior: ArrayLike<number>): Float64Array => a.m
 const SHAPES: Array<[rows: number, dim: number, offset: number]> = [
   [1, 1, 0],
   [7, 13, 0],
+  [37, 128, 0], // the model's width; rows not a multiple of any rows-per-workgroup
   [65, 33, 3], // x around 3: the variance must be taken of centred values
   [3 * LAYERNORM_ROWS_PER_CHUNK + 5, 300, 0],
   [9, 1024, 0],
 ];
 
-describe('layernorm kernels', () => {
+const VARIANTS = [
+  { name: 'subgroups', subgroups: true, subgroupAdd: false },
+  { name: 'subgroups, subgroupAdd', subgroups: true, subgroupAdd: true },
+  { name: 'workgroup memory', subgroups: false, subgroupAdd: false },
+] as const;
+
+/** The device, or a skip when the variant needs subgroups the device lacks. */
+async function gpuFor(subgroups: boolean, skip: (note?: string) => void): Promise<Gpu> {
+  const gpu = await testGpu();
+  if (subgroups && !gpu.features.subgroups) skip('the device has no subgroups');
+  return gpu;
+}
+
+describe.for(VARIANTS)('layernorm kernels ($name)', ({ subgroups, subgroupAdd }) => {
   for (const [rows, dim, offset] of SHAPES) {
-    it(`forward, ${rows}x${dim}`, async () => {
-      const gpu = await testGpu();
+    it(`forward, ${rows}x${dim}`, async ({ skip }) => {
+      const gpu = await gpuFor(subgroups, skip);
       const x = randomF32(rows * dim, rows + dim, offset - 1, offset + 1);
       const g = randomF32(dim, 2, 0.5, 1.5), b = randomF32(dim, 3);
       const tx = uploadTensor(gpu, x, [rows, dim]), tg = uploadTensor(gpu, g, [dim]), tb = uploadTensor(gpu, b, [dim]);
       const y = createTensor(gpu, [rows, dim]), mean = createTensor(gpu, [rows]), rstd = createTensor(gpu, [rows]);
-      await run(gpu, () => [layernormForward(gpu, { y, mean, rstd, x: tx, g: tg, b: tb })]);
+      await run(gpu, () => [layernormForward(gpu, { y, mean, rstd, x: tx, g: tg, b: tb, subgroups, subgroupAdd })]);
       const expected = ref.layernormForward(x, g, b, rows, dim);
       assertClose('y', await readTensor(gpu, y), expected.y, TOL);
       assertClose('mean', await readTensor(gpu, mean), expected.mean, TOL);
@@ -46,8 +62,8 @@ describe('layernorm kernels', () => {
     });
 
     for (const accumulate of [false, true]) {
-      it(`backward, ${rows}x${dim}, accumulate ${accumulate}`, async () => {
-        const gpu = await testGpu();
+      it(`backward, ${rows}x${dim}, accumulate ${accumulate}`, async ({ skip }) => {
+        const gpu = await gpuFor(subgroups, skip);
         const x = randomF32(rows * dim, rows * dim + 7, offset - 1, offset + 1);
         const g = randomF32(dim, 4, 0.5, 1.5), dyv = randomF32(rows * dim, 5);
         const stats = ref.layernormForward(x, g, new Float32Array(dim), rows, dim);
@@ -62,6 +78,8 @@ describe('layernorm kernels', () => {
           rstd: uploadTensor(gpu, Float32Array.from(stats.rstd), [rows]),
           accumulate,
           accumulateParams: accumulate,
+          subgroups,
+          subgroupAdd,
         };
         await run(gpu, () => layernormBackward(gpu, args));
         const e = ref.layernormBackward(dyv, x, g, stats.mean, stats.rstd, rows, dim);
@@ -71,7 +89,9 @@ describe('layernorm kernels', () => {
       });
     }
   }
+});
 
+describe('layernorm kernels', () => {
   it('reference backward matches finite differences (dx, dg, db)', () => {
     const rows = 3, dim = 7;
     const x = Float64Array.from(randomF32(rows * dim, 11, -2, 2));
@@ -114,5 +134,8 @@ describe('layernorm kernels', () => {
     const t = (n: number) => createTensor(gpu, [n]);
     expect(() => layernormForward(gpu, { y: t(12), mean: t(3), rstd: t(3), x: t(12), g: t(5), b: t(5) })).toThrow(/layernormForward: x/);
     expect(() => layernormForward(gpu, { y: t(12), mean: t(2), rstd: t(3), x: t(12), g: t(4), b: t(4) })).toThrow(/layernormForward: expected 3 row/);
+    const noSubgroups: Gpu = { ...gpu, features: { ...gpu.features, subgroups: false } };
+    const args = { y: t(12), mean: t(3), rstd: t(3), x: t(12), g: t(4), b: t(4), subgroups: true };
+    expect(() => layernormForward(noSubgroups, args)).toThrow(/layernormForward: subgroups requested/);
   });
 });

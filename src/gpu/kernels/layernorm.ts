@@ -1,15 +1,34 @@
 // Launchers for shaders/layernorm.wgsl (LayerNorm over the last dim, model.md "Shared pieces"). Each
-// returns dispatches built once; the dg/db partial scratch is created here once and owned by them.
+// returns dispatches built once; the dg/db partial scratch is created here once and owned by them. The row
+// kernels (forward, dx) run from shaders/layernorm_subgroups.wgsl when the device has subgroups.
 import type { Gpu } from '../device.ts';
 import { ceilDiv, createUniform, linearGrid, makeDispatch, require, type Dispatch } from '../kernel.ts';
 import { createTensor, numel, type GpuTensor } from '../tensor.ts';
 
 const SHADER = 'layernorm';
+const SUBGROUP_SHADER = 'layernorm_subgroups';
+/** Threads of the workgroup-memory row kernels (several rows per workgroup). */
+const ROW_WORKGROUP = 256;
+/** Threads of the subgroup row kernels; each covers ROW_WORKGROUP_SG / OWNER_STRIDE = 8 rows. */
+const ROW_WORKGROUP_SG = 64;
+/**
+ * Threads per row slot of the subgroup kernels. Lavapipe (subgroups of 8) times the same from 1 to 32;
+ * 8 gives a 32-wide subgroup 4 rows, enough workgroups for a GPU's occupancy at the model's N.
+ */
+const OWNER_STRIDE = 8;
 export const LAYERNORM_EPS = 1e-5;
 /** Rows reduced by one dg/db workgroup; more rows than this take a finish dispatch. */
 export const LAYERNORM_ROWS_PER_CHUNK = 64;
 
-export interface LayerNormForwardArgs {
+/** How the row kernels reduce: subgroup operations (the default where the device has them) or workgroup memory. */
+export interface LayerNormRowOptions {
+  /** false forces the workgroup-memory kernels; true requires the `subgroups` feature. */
+  subgroups?: boolean;
+  /** Tests: sum rows with subgroupAdd even in full subgroups (the path partial subgroups take). */
+  subgroupAdd?: boolean;
+}
+
+export interface LayerNormForwardArgs extends LayerNormRowOptions {
   y: GpuTensor; // (N, D)
   mean: GpuTensor; // (N) saved for the backward
   rstd: GpuTensor; // (N) saved for the backward
@@ -18,7 +37,7 @@ export interface LayerNormForwardArgs {
   b: GpuTensor; // (D)
 }
 
-export interface LayerNormBackwardArgs {
+export interface LayerNormBackwardArgs extends LayerNormRowOptions {
   dx: GpuTensor; // (N, D)
   dg: GpuTensor; // (D)
   db: GpuTensor; // (D)
@@ -63,18 +82,37 @@ function uniform(gpu: Gpu, rows: number, dim: number, accumulate: boolean, chunk
   ]);
 }
 
+/** Threads per row of the workgroup-memory kernels: about 4 elements each, 8..32 (a power of two). */
+function layernormLanes(dim: number): number {
+  let lanes = 8;
+  while (lanes < 32 && lanes * 4 < dim) lanes *= 2;
+  return lanes;
+}
+
+/** Pipeline and workgroup grid of a row kernel (`entry` forward or backward_input) in the chosen variant. */
+function rowKernel(gpu: Gpu, op: string, entry: string, rows: number, dim: number, o: LayerNormRowOptions) {
+  const subgroups = o.subgroups ?? gpu.features.subgroups;
+  require(!subgroups || gpu.features.subgroups, op, 'subgroups requested but the device has no `subgroups` feature');
+  if (subgroups) {
+    const pipeline = gpu.pipelines.get(SUBGROUP_SHADER, `${entry}_sg`, { OWNER_STRIDE, SUBGROUP_ADD: o.subgroupAdd ?? false });
+    return { pipeline, grid: linearGrid(gpu, rows, ROW_WORKGROUP_SG / OWNER_STRIDE) };
+  }
+  const lanes = layernormLanes(dim);
+  return { pipeline: gpu.pipelines.get(SHADER, entry, { LANES: lanes }), grid: linearGrid(gpu, rows, ROW_WORKGROUP / lanes) };
+}
+
 /** y = LN(x) * g + b over the last dim; also writes mean and rstd per row. */
 export function layernormForward(gpu: Gpu, a: LayerNormForwardArgs): Dispatch {
   const op = 'layernormForward';
   const [rows, dim] = layerShape(op, a.x, a.g, [a.mean, a.rstd], [a.b], [a.y]);
   require(a.y.buffer !== a.x.buffer, op, 'y must not alias x');
-  const pipeline = gpu.pipelines.get(SHADER, 'layernorm_forward');
+  const { pipeline, grid } = rowKernel(gpu, op, 'layernorm_forward', rows, dim, a);
   const resources = [uniform(gpu, rows, dim, false), a.y, a.mean, a.rstd, a.x, a.g, a.b];
-  return makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, rows, 1));
+  return makeDispatch(gpu, op, pipeline, resources, grid);
 }
 
 /**
- * dx, dg, db from dy and the forward's saved mean/rstd: one dispatch for dx (a workgroup per row), then
+ * dx, dg, db from dy and the forward's saved mean/rstd: one dispatch for dx (several rows per workgroup), then
  * dg/db as chunk partials (written straight to dg/db when N <= LAYERNORM_ROWS_PER_CHUNK) and a
  * fixed-order finish.
  */
@@ -84,9 +122,9 @@ export function layernormBackward(gpu: Gpu, a: LayerNormBackwardArgs): Dispatch[
   require(a.dx.buffer !== a.dy.buffer && a.dx.buffer !== a.x.buffer, op, 'dx must not alias dy or x');
   require(!overlaps(a.dg, a.db), op, 'dg and db overlap');
   const accumulateParams = a.accumulateParams ?? false;
-  const inputPipeline = gpu.pipelines.get(SHADER, 'layernorm_backward_input');
+  const input = rowKernel(gpu, op, 'layernorm_backward_input', rows, dim, a);
   const inputRes = [uniform(gpu, rows, dim, a.accumulate ?? false), a.dx, a.dy, a.x, a.g, a.mean, a.rstd];
-  const dispatches = [makeDispatch(gpu, `${op}.dx`, inputPipeline, inputRes, linearGrid(gpu, rows, 1))];
+  const dispatches = [makeDispatch(gpu, `${op}.dx`, input.pipeline, inputRes, input.grid)];
 
   const chunks = ceilDiv(rows, LAYERNORM_ROWS_PER_CHUNK);
   const paramsPipeline = gpu.pipelines.get(SHADER, 'layernorm_backward_params');
