@@ -5,6 +5,7 @@
 // device is reported and the run resumes from its autosave on a new device. One page for the whole file.
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { pngSize } from '../src/testing/png.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -67,6 +68,13 @@ test('comparison mode trains the weighted model and the baseline interleaved, on
     await expect(row).toContainText(x.label);
     expect(Number(await row.getAttribute('data-dev-loss'))).toBeCloseTo(x.dev[1].loss, 6);
   }
+  for (const x of r) await expect(page.getByTestId('bleu-chart').locator(`.bleu-line-${x.id} path.recharts-line-curve`)).toHaveCount(1);
+  // The loss chart exports as a PNG of the card's chart (scale 2).
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('png-loss').click()]);
+  const size = pngSize(readFileSync(await png.path()));
+  expect(png.suggestedFilename()).toBe('loss.png');
+  expect(size.width).toBeGreaterThan(400);
+  expect(size.height).toBeGreaterThan(400);
   // The baseline has no κ/α; the κ/α card keeps showing the weighted run.
   await expect(page.getByTestId('branch-weights')).toHaveAttribute('data-run', '0');
   // Autosaved at (about) step 12: the save waits for the steps already queued on the GPU.

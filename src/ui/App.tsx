@@ -11,6 +11,7 @@ import { TranslateBox } from './TranslateBox.tsx';
 import { HashWarnings } from './HashWarnings.tsx';
 import { ResumeOffer, type AutosaveProbe } from './ResumeOffer.tsx';
 import { RunsTable } from './RunsTable.tsx';
+import { BleuChart } from './BleuChart.tsx';
 
 export function App({ autosave = null }: { autosave?: AutosaveProbe }) {
   return (
@@ -28,6 +29,7 @@ export function App({ autosave = null }: { autosave?: AutosaveProbe }) {
           <RunError />
           <LossChart />
           <RunsTable />
+          <BleuChart />
           <BranchWeightsChart />
           <div className="two-columns">
             <TranslateBox />

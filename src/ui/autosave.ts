@@ -86,8 +86,10 @@ export function checkAutosave(raw: unknown): AutosaveRecord {
   }
   if (!Array.isArray(r.runs) || r.runs.length === 0) fail('it holds no runs');
   for (const [i, run] of (r.runs as AutosavedRun[]).entries()) {
+    if (typeof run !== 'object' || run === null) fail(`run ${i + 1} is not a record`);
     if (!(run.checkpoint instanceof Uint8Array) || run.checkpoint.length === 0) fail(`run ${i + 1} has no checkpoint bytes`);
-    if (typeof run.spec !== 'object' || run.spec === null || typeof run.step !== 'number') fail(`run ${i + 1} has no spec or step`);
+    const spec = run.spec as Partial<RunSpec> | null;
+    if (typeof spec !== 'object' || spec === null || typeof spec.data?.source?.kind !== 'string' || typeof run.step !== 'number') fail(`run ${i + 1} has no spec or step`);
     if (typeof run.metrics !== 'object' || !Array.isArray(run.metrics?.steps)) fail(`run ${i + 1} has no metrics`);
   }
   if ((r.runs as AutosavedRun[]).some((run) => run.spec.data.source.kind === 'pairs') && !r.imported) fail('its imported corpus is missing');

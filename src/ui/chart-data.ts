@@ -23,7 +23,10 @@ export function thinIndices(n: number, max: number): number[] {
   const stride = Math.ceil(n / max);
   const out: number[] = [];
   for (let i = 0; i < n; i += stride) out.push(i);
-  if (out[out.length - 1] !== n - 1) out.push(n - 1);
+  if (out[out.length - 1] !== n - 1) {
+    if (out.length >= max) out.pop(); // the last index replaces the last strided one: never more than max
+    out.push(n - 1);
+  }
   return out;
 }
 

@@ -45,12 +45,11 @@ export function diffLabels(models: readonly ModelConfig[]): string[] {
   });
   return models.map((m) => {
     const parts = keys.flatMap((k) => {
-      if (k === 'variant') return [m.variant === 'baseline' ? 'multi-head baseline' : 'weighted'];
+      if (k === 'variant') return m.variant === 'baseline' ? ['multi-head baseline'] : keys.includes('weighting') ? ['weighted'] : ['weighted', `${m.weighting} κ/α`];
       if (k === 'weighting') return m.variant === 'weighted' ? [`${m.weighting} κ/α`] : [];
       return [`${k}=${String(m[k])}`];
     });
     if (parts.length === 0) return m.variant === 'baseline' ? 'multi-head baseline' : `weighted (${m.weighting} κ/α)`;
-    if (m.variant === 'weighted' && keys.includes('variant') && !keys.includes('weighting')) parts.push(`${m.weighting} κ/α`);
     return parts.join(' · ');
   });
 }

@@ -151,8 +151,9 @@ export function addDevResult(metrics: RunMetrics, result: DevResult): RunMetrics
 
 /** Keep only the steps up to `step` (a run restored from an older autosave than its metrics). */
 export function truncateMetrics(metrics: RunMetrics, step: number): RunMetrics {
-  const n = metrics.steps.findIndex((s) => s > step);
-  if (n < 0) return metrics;
+  const found = metrics.steps.findIndex((s) => s > step);
+  if (found < 0 && metrics.dev.every((d) => d.step <= step)) return metrics;
+  const n = found < 0 ? metrics.steps.length : found;
   return {
     steps: metrics.steps.slice(0, n), loss: metrics.loss.slice(0, n), lr: metrics.lr.slice(0, n), gradNorm: metrics.gradNorm.slice(0, n),
     tokens: metrics.tokens.slice(0, n), branches: metrics.branches.map((b) => ({ layer: b.layer, kappa: b.kappa.slice(0, n), alpha: b.alpha.slice(0, n) })),

@@ -1,0 +1,117 @@
+// The autosave record's validation (checkAutosave): a good record passes as is, every broken shape is refused
+// with a message naming the problem; autosaveStep. readAutosave/writeAutosave need IndexedDB (browser only;
+// covered by the e2e tests).
+import { describe, expect, it } from 'vitest';
+import type { RunSpec } from '../../src/train/protocol.ts';
+import { specWithoutPairs } from '../../src/train/spec.ts';
+import { AUTOSAVE_VERSION, autosaveStep, checkAutosave, type AutosaveRecord, type AutosavedRun } from '../../src/ui/autosave.ts';
+import { microValues, validate, type ConfigValues, type ImportedCorpus } from '../../src/ui/schema.ts';
+import { appendMetrics, emptyRunMetrics } from '../../src/ui/store.ts';
+
+const imported: ImportedCorpus = { name: 'corpus.tsv', pairs: [{ src: 'ein Haus', tgt: 'a house' }] };
+
+function specOf(values: ConfigValues): RunSpec {
+  const checked = validate(values, imported);
+  if (!checked.ok) throw new Error(checked.errors.join('; '));
+  return specWithoutPairs(checked.spec);
+}
+
+const run = (id: number, step: number, spec = specOf(microValues())): AutosavedRun => ({
+  id, label: `run ${id}`, spec, checkpoint: Uint8Array.of(1, 2, 3), step,
+  metrics: appendMetrics(emptyRunMetrics(), [{ step, loss: 2, tokens: 10, gradNorm: 1, nonfinite: false, lr: 1e-3, gpuMs: null, branches: [] }], 0),
+});
+
+const record = (patch: Partial<AutosaveRecord> = {}): AutosaveRecord => ({
+  version: AUTOSAVE_VERSION, savedAt: 1_700_000_000_000, values: microValues(), imported: null, focus: 0, runs: [run(0, 40), run(1, 40)], ...patch,
+});
+
+/** checkAutosave's message for a broken record. */
+const refusal = (raw: unknown): string => {
+  try {
+    checkAutosave(raw);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('checkAutosave accepted a broken record');
+};
+const PREFIX = 'the autosave in this browser cannot be used: ';
+
+describe('checkAutosave accepts', () => {
+  it('a valid record, returned as is', () => {
+    const r = record();
+    expect(checkAutosave(r)).toBe(r);
+  });
+
+  it("a 'pairs' run with its imported corpus in the record", () => {
+    const values = { ...microValues(), data: 'imported' as const };
+    const r = record({ values, imported, runs: [run(0, 10, specOf(values))] });
+    expect(checkAutosave(r)).toBe(r);
+  });
+});
+
+describe('checkAutosave refuses, naming the problem', () => {
+  it('something that is not a record', () => {
+    expect(refusal(null)).toBe(`${PREFIX}it is not a record`);
+    expect(refusal('last')).toBe(`${PREFIX}it is not a record`);
+  });
+
+  it('another version of the format', () => {
+    expect(refusal(record({ version: 2 }))).toBe(`${PREFIX}it was written by another version of the page (format 2, expected 1)`);
+    const { version: _version, ...noVersion } = record();
+    expect(refusal(noVersion)).toBe(`${PREFIX}it was written by another version of the page (format undefined, expected 1)`);
+  });
+
+  it('no savedAt', () => {
+    expect(refusal({ ...record(), savedAt: '2024' })).toBe(`${PREFIX}savedAt is missing`);
+  });
+
+  it('no configuration, or a bad configuration field', () => {
+    expect(refusal({ ...record(), values: null })).toBe(`${PREFIX}the configuration is missing`);
+    expect(refusal(record({ values: { ...microValues(), dModel: 12.5 } }))).toBe(`${PREFIX}configuration field dModel: d_model must be a whole number`);
+    expect(refusal(record({ values: { ...microValues(), steps: 0 } }))).toBe(`${PREFIX}configuration field steps: Steps must be in [1, 1000000]`);
+    expect(refusal(record({ values: { ...microValues(), variant: 'transformer' } as unknown as ConfigValues }))).toBe(
+      `${PREFIX}configuration field variant: Variant: unknown choice "transformer"`,
+    );
+    const { autosaveEvery: _autosaveEvery, ...missing } = microValues();
+    expect(refusal(record({ values: missing as ConfigValues }))).toBe(`${PREFIX}configuration field autosaveEvery: Autosave every must be a number`);
+  });
+
+  it('no runs', () => {
+    expect(refusal(record({ runs: [] }))).toBe(`${PREFIX}it holds no runs`);
+    expect(refusal({ ...record(), runs: undefined })).toBe(`${PREFIX}it holds no runs`);
+  });
+
+  it('a run that is not a record', () => {
+    expect(refusal({ ...record(), runs: [run(0, 1), null] })).toBe(`${PREFIX}run 2 is not a record`);
+  });
+
+  it('a run without checkpoint bytes', () => {
+    expect(refusal(record({ runs: [run(0, 5), { ...run(1, 5), checkpoint: new Uint8Array(0) }] }))).toBe(`${PREFIX}run 2 has no checkpoint bytes`);
+    expect(refusal({ ...record(), runs: [{ ...run(0, 5), checkpoint: [1, 2, 3] }] })).toBe(`${PREFIX}run 1 has no checkpoint bytes`);
+    expect(refusal({ ...record(), runs: [{ ...run(0, 5), checkpoint: undefined }] })).toBe(`${PREFIX}run 1 has no checkpoint bytes`);
+  });
+
+  it('a run without spec, step or data source', () => {
+    expect(refusal({ ...record(), runs: [{ ...run(0, 5), spec: null }] })).toBe(`${PREFIX}run 1 has no spec or step`);
+    expect(refusal({ ...record(), runs: [{ ...run(0, 5), step: '5' }] })).toBe(`${PREFIX}run 1 has no spec or step`);
+    expect(refusal({ ...record(), runs: [{ ...run(0, 5), spec: { id: 0, label: 'x' } }] })).toBe(`${PREFIX}run 1 has no spec or step`);
+    expect(refusal({ ...record(), runs: [{ ...run(0, 5), spec: { ...specOf(microValues()), data: { source: null } } }] })).toBe(`${PREFIX}run 1 has no spec or step`);
+  });
+
+  it('a run without metrics', () => {
+    expect(refusal({ ...record(), runs: [{ ...run(0, 5), metrics: undefined }] })).toBe(`${PREFIX}run 1 has no metrics`);
+    expect(refusal({ ...record(), runs: [{ ...run(0, 5), metrics: { steps: 'none' } }] })).toBe(`${PREFIX}run 1 has no metrics`);
+  });
+
+  it("a 'pairs' run whose imported corpus is missing", () => {
+    const values = { ...microValues(), data: 'imported' as const };
+    expect(refusal(record({ values, imported: null, runs: [run(0, 10, specOf(values))] }))).toBe(`${PREFIX}its imported corpus is missing`);
+  });
+});
+
+describe('autosaveStep', () => {
+  it("is the slowest run's step", () => {
+    expect(autosaveStep(record({ runs: [run(0, 200), run(1, 180), run(2, 190)] }))).toBe(180);
+    expect(autosaveStep(record({ runs: [run(0, 30)] }))).toBe(30);
+  });
+});

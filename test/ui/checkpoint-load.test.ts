@@ -1,0 +1,157 @@
+// Loading a checkpoint file on the page (checkCheckpointFile), with real checkpoints written by
+// encodeCheckpoint: a playground checkpoint continues training with the same spec and shows values that
+// validate back to the same model; a CLI checkpoint, or one trained on a corpus not imported now, loads
+// for translation only; a file without a tokenizer or that is not a checkpoint is refused naming the file.
+import { describe, expect, it } from 'vitest';
+import { Tokenizer } from '../../src/data/tokenizer.ts';
+import { CHECKPOINT_EXTRAS, encodeCheckpoint } from '../../src/model/checkpoint.ts';
+import { validateModelConfig, type ModelConfig } from '../../src/model/config.ts';
+import { initParams } from '../../src/model/init.ts';
+import { buildParamTable } from '../../src/model/params.ts';
+import type { RunSpec } from '../../src/train/protocol.ts';
+import { specWithoutPairs } from '../../src/train/spec.ts';
+import { checkCheckpointFile, valuesFromSpec } from '../../src/ui/checkpoint-load.ts';
+import { microValues, validate, type ConfigValues, type ImportedCorpus } from '../../src/ui/schema.ts';
+
+// Too little text for the 280 tokens the micro preset asks for: BPE learns fewer (the model's vocab is the tokenizer's).
+const sentences = ['the cat sat on the mat', 'the dog sat on the log', 'die Katze sitzt auf der Matte'];
+const tokenizer = Tokenizer.train(sentences, { vocabSize: microValues().vocab });
+const imported: ImportedCorpus = { name: 'corpus.tsv', pairs: [{ src: 'der Hund', tgt: 'the dog' }, { src: 'die Katze', tgt: 'the cat' }] };
+
+/** The spec a run of `values` trains with: the worker fixes model.vocab to the tokenizer's. */
+function trainedSpec(values: ConfigValues, corpus: ImportedCorpus | null = null): RunSpec {
+  const checked = validate(values, corpus);
+  if (!checked.ok) throw new Error(checked.errors.join('; '));
+  const model = validateModelConfig({ ...checked.spec.model, vocab: tokenizer.vocabSize });
+  return { ...checked.spec, id: 3, label: 'weighted · projected κ/α', model };
+}
+
+/** Checkpoint bytes as the worker writes them (TrainingRun.checkpointBytes); `spec` null = a CLI checkpoint. */
+function checkpointBytes(config: ModelConfig, spec: RunSpec | null, step = 120, withTokenizer = true): Uint8Array {
+  const extras: Record<string, unknown> = { [CHECKPOINT_EXTRAS.tokensSeen]: 4321 };
+  if (withTokenizer) extras[CHECKPOINT_EXTRAS.tokenizer] = tokenizer.toJSON();
+  if (spec) {
+    extras[CHECKPOINT_EXTRAS.train] = spec.train;
+    extras[CHECKPOINT_EXTRAS.run] = specWithoutPairs(spec);
+  }
+  return encodeCheckpoint({ config, params: initParams(buildParamTable(config), 7), step, extras });
+}
+
+const thrown = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected a throw');
+};
+
+describe('a playground checkpoint', () => {
+  const spec = trainedSpec(microValues());
+  const bytes = checkpointBytes(spec.model, spec);
+
+  it('continues training with the saved spec (id 0, the checkpoint\'s model) and no notice', () => {
+    expect(tokenizer.vocabSize).toBeLessThan(microValues().vocab); // the vocab checks below mean something
+    const checked = checkCheckpointFile('run.safetensors', bytes, null, 1);
+    expect(checked.step).toBe(120);
+    expect(checked.notice).toBeNull();
+    expect(checked.load.checkpoint).toBe(bytes);
+    expect(checked.load.spec).toEqual({ ...spec, id: 0 });
+    expect(checked.load.id).toBe(0);
+    expect(checked.load.label).toBe('weighted · projected κ/α');
+  });
+
+  it('shows the values of the run (its preset recognised), which validate back to the same run', () => {
+    const checked = checkCheckpointFile('run.safetensors', bytes, null, 1);
+    expect(checked.values).toEqual({ ...microValues(), autosaveEvery: 200 }); // autosaveEvery is not part of a run
+    const again = validate(checked.values!, null);
+    if (!again.ok) throw new Error(again.errors.join('; '));
+    // The model up to the vocabulary: the values ask for the vocabulary size, the worker fixes it to the tokenizer's.
+    expect(again.spec.model).toEqual({ ...spec.model, vocab: microValues().vocab });
+    expect({ ...again.spec.model, vocab: tokenizer.vocabSize }).toEqual(checked.load.spec!.model);
+    expect(again.spec.train).toEqual(spec.train);
+    expect(again.spec.data).toEqual(spec.data);
+    expect(again.spec.evalEvery).toBe(spec.evalEvery);
+  });
+
+  it('a custom model is shown as preset "custom"; the live LR scale is kept', () => {
+    const values: ConfigValues = { ...microValues(), preset: 'custom', variant: 'baseline', dModel: 24, branches: 2, dFF: 48, decLayers: 2, seed: 9, gradClip: 1.5, compare: 'off' };
+    const custom = trainedSpec(values);
+    const checked = checkCheckpointFile('custom.safetensors', checkpointBytes(custom.model, custom, 7), null, 0.25);
+    expect(checked.values).toEqual({ ...values, lrScale: 0.25, autosaveEvery: 200 });
+    const again = validate(checked.values!, null);
+    if (!again.ok) throw new Error(again.errors.join('; '));
+    expect({ ...again.spec.model, vocab: tokenizer.vocabSize }).toEqual(custom.model);
+  });
+
+  it('a saved spec without a label takes the variant as its label', () => {
+    const unlabelled = { ...spec, label: '' };
+    const checked = checkCheckpointFile('run.safetensors', checkpointBytes(spec.model, unlabelled), null, 1);
+    expect(checked.load.label).toBe('weighted');
+    expect(checked.load.spec!.label).toBe('weighted');
+  });
+});
+
+describe('a checkpoint trained on an imported corpus', () => {
+  const values: ConfigValues = { ...microValues(), data: 'imported' };
+  const spec = trainedSpec(values, imported);
+  const bytes = checkpointBytes(spec.model, spec, 60);
+
+  it('continues training when the same corpus is imported now (its pairs put back)', () => {
+    const checked = checkCheckpointFile('run.safetensors', bytes, imported, 1);
+    expect(checked.notice).toBeNull();
+    expect(checked.load.spec!.data.source).toEqual({ kind: 'pairs', name: 'corpus.tsv', pairs: imported.pairs });
+    expect(checked.values!.data).toBe('imported');
+    const again = validate(checked.values!, imported);
+    if (!again.ok) throw new Error(again.errors.join('; '));
+    expect(again.spec.data).toEqual(checked.load.spec!.data);
+    expect({ ...again.spec.model, vocab: tokenizer.vocabSize }).toEqual(checked.load.spec!.model);
+  });
+
+  it('loads for translation only when no corpus, or another one, is imported', () => {
+    for (const now of [null, { ...imported, name: 'other.tsv' }]) {
+      const checked = checkCheckpointFile('run.safetensors', bytes, now, 1);
+      expect(checked.load).toEqual({ checkpoint: bytes, spec: null, id: 0, label: 'weighted from run.safetensors' });
+      expect(checked.values).toBeNull();
+      expect(checked.step).toBe(60);
+      expect(checked.notice).toBe('"run.safetensors" was trained on the imported corpus "corpus.tsv": import it again to continue training; loaded for translation only.');
+    }
+  });
+});
+
+describe('other checkpoints', () => {
+  const config = trainedSpec({ ...microValues(), variant: 'baseline' }).model;
+
+  it('one without playground run settings (e.g. from the CLI) loads for translation only', () => {
+    const bytes = checkpointBytes(config, null, 500);
+    const checked = checkCheckpointFile('cli.safetensors', bytes, imported, 1);
+    expect(checked).toEqual({
+      load: { checkpoint: bytes, spec: null, id: 0, label: 'baseline from cli.safetensors' },
+      step: 500, values: null, notice: '"cli.safetensors" has no playground run settings: loaded for translation only.',
+    });
+  });
+
+  it('one without a tokenizer is refused, naming the file', () => {
+    const bytes = checkpointBytes(config, null, 5, false);
+    expect(thrown(() => checkCheckpointFile('bare.safetensors', bytes, null, 1))).toBe(
+      '"bare.safetensors": it has no tokenizer in its metadata, so the playground cannot read or write its token ids',
+    );
+  });
+
+  it('bytes that are not a checkpoint, or a truncated one, are refused naming the file', () => {
+    const garbage = new TextEncoder().encode('this is not a safetensors file at all');
+    expect(thrown(() => checkCheckpointFile('notes.txt', garbage, null, 1))).toMatch(/^"notes\.txt": /);
+    expect(thrown(() => checkCheckpointFile('empty.bin', new Uint8Array(0), null, 1))).toMatch(/^"empty\.bin": /);
+    const full = checkpointBytes(config, null);
+    expect(thrown(() => checkCheckpointFile('cut.safetensors', full.slice(0, full.length - 100), null, 1))).toMatch(/^"cut\.safetensors": /);
+  });
+});
+
+describe('valuesFromSpec', () => {
+  it('maps each data source to its choice', () => {
+    for (const data of ['en-de', 'de-en', 'copy', 'reverse'] as const) {
+      expect(valuesFromSpec(trainedSpec({ ...microValues(), data }), 1).data).toBe(data);
+    }
+    expect(valuesFromSpec(trainedSpec({ ...microValues(), data: 'imported' }, imported), 1).data).toBe('imported');
+  });
+});
