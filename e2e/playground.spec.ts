@@ -29,6 +29,7 @@ async function snapshot(p: Page) {
       stepsPerSec: view?.rates.stepsPerSec ?? 0,
       tokensPerSec: view?.rates.tokensPerSec ?? 0,
       gpuMs: view?.rates.gpuMsPerStep ?? null,
+      hostMs: view?.rates.hostMsPerStep ?? 0,
       gpuBytes: view?.rates.gpuBytes ?? 0,
       dev: (m?.dev ?? []).map((d) => ({ step: d.step, loss: d.loss, bleu: d.bleu })),
     };
@@ -56,7 +57,7 @@ test('training in the worker makes the loss fall', async () => {
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
   await page.waitForFunction(() => (window.__playground!.getState().metrics.runs[0]?.steps.length ?? 0) >= 24, undefined, { timeout: 120_000 });
   const s = await snapshot(page);
-  console.log(`[e2e] ${s.steps.length} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s (incl. data, compile); ${s.stepsPerSec.toFixed(2)} steps/s, ${s.tokensPerSec.toFixed(0)} tokens/s, GPU ${s.gpuMs?.toFixed(1) ?? 'n/a'} ms/step, ${(s.gpuBytes / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`[e2e] ${s.steps.length} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s (incl. data, compile); ${s.stepsPerSec.toFixed(2)} steps/s, ${s.tokensPerSec.toFixed(0)} tokens/s, GPU ${s.gpuMs?.toFixed(1) ?? 'n/a'} ms/step, host ${s.hostMs.toFixed(2)} ms/step, ${(s.gpuBytes / 2 ** 20).toFixed(1)} MiB`);
   console.log(`[e2e] loss: ${s.loss.slice(0, 4).map((x) => x.toFixed(3)).join(' ')} … ${s.loss.slice(-4).map((x) => x.toFixed(3)).join(' ')}`);
   expect(s.error).toBeNull();
   expect(s.runs).toBe(1); // ?e2e=micro: no comparison runs

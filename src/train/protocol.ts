@@ -104,6 +104,8 @@ export interface RunRates {
   tokensSeen: number;
   /** GPU time of the last timed step (timestamp queries), or null without them. */
   gpuMsPerStep: number | null;
+  /** Host time of the last step's trainStep (inputs, encoding every dispatch, submit). */
+  hostMsPerStep: number;
   gpuBytes: number;
 }
 

@@ -40,6 +40,7 @@ export class TrainingRun {
   readonly reported: (() => void)[] = [];
   tokensSeen: number;
   gpuMsPerStep: number | null = null;
+  hostMsPerStep = 0;
   readonly meter = new RateMeter();
   /** Metrics not yet sent to the page. */
   pending: StepMetrics[] = [];
@@ -115,6 +116,7 @@ export class TrainingRun {
     for (const wake of this.reported.splice(0)) wake();
     this.tokensSeen += m.tokens;
     if (m.gpuMs !== null) this.gpuMsPerStep = m.gpuMs;
+    this.hostMsPerStep = m.hostMs;
     this.meter.record(performance.now(), m.tokens);
     const weighting = this.trainer.config.weighting;
     const item = { ...m, branches: m.branches.map((b) => ({ layer: b.layer, kappa: effectiveWeights(weighting, b.kappa), alpha: effectiveWeights(weighting, b.alpha) })) };
@@ -123,7 +125,7 @@ export class TrainingRun {
   }
 
   rates(): RunRates {
-    return { stepsPerSec: this.meter.stepsPerSec(), tokensPerSec: this.meter.tokensPerSec(), tokensSeen: this.tokensSeen, gpuMsPerStep: this.gpuMsPerStep, gpuBytes: this.trainer.gpuBytes() };
+    return { stepsPerSec: this.meter.stepsPerSec(), tokensPerSec: this.meter.tokensPerSec(), tokensSeen: this.tokensSeen, gpuMsPerStep: this.gpuMsPerStep, hostMsPerStep: this.hostMsPerStep, gpuBytes: this.trainer.gpuBytes() };
   }
 
   /** Dev loss over the dev split and BLEU of greedy translations of its first sentences (waits). */

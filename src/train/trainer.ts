@@ -44,6 +44,8 @@ export interface StepMetrics {
   lr: number;
   /** GPU time of the step's pass (timestamp queries), or null when the device has none. */
   gpuMs: number | null;
+  /** Host (CPU) time of trainStep: writing the inputs, encoding every dispatch and submitting. */
+  hostMs: number;
   /** Effective (stored) kappa/alpha per branched layer, as the optimizer left them after this step. */
   branches: { layer: string; kappa: number[]; alpha: number[] }[];
 }
@@ -174,6 +176,7 @@ export class Trainer {
    * step never waits). Returns the step number.
    */
   trainStep(batch: Batch, report = true): number {
+    const t0 = performance.now();
     const step = this.step + 1;
     const bucket = this.bucket(batch);
     const q = this.gpu.device.queue;
@@ -201,7 +204,7 @@ export class Trainer {
     if (slot) this.encodeReadback(encoder, bucket, slot, slotIndex);
     q.submit([encoder.finish()]);
     this.step = step;
-    if (slot) this.collect(slot, step, lrs[0]);
+    if (slot) this.collect(slot, step, lrs[0], performance.now() - t0);
     return step;
   }
 
@@ -293,7 +296,7 @@ export class Trainer {
     }
   }
 
-  private collect(slot: GPUBuffer, step: number, lr: number): void {
+  private collect(slot: GPUBuffer, step: number, lr: number, hostMs: number): void {
     this.pending++;
     slot.mapAsync(GPUMapMode.READ).then(
       () => {
@@ -301,7 +304,7 @@ export class Trainer {
         slot.unmap();
         this.freeReadbacks.push(slot);
         this.pending--;
-        this.onMetrics(this.decodeMetrics(bytes, step, lr));
+        this.onMetrics(this.decodeMetrics(bytes, step, lr, hostMs));
       },
       () => {
         this.pending--; // device lost or destroyed: the fault handler reports it
@@ -309,7 +312,7 @@ export class Trainer {
     );
   }
 
-  private decodeMetrics(bytes: ArrayBuffer, step: number, lr: number): StepMetrics {
+  private decodeMetrics(bytes: ArrayBuffer, step: number, lr: number, hostMs: number): StepMetrics {
     const f = new Float32Array(bytes);
     const status: StepStatus = decodeStepStatus(bytes.slice(8, 24));
     const m = this.config.branches;
@@ -322,7 +325,7 @@ export class Trainer {
       gpuMs = end > begin ? Number(end - begin) / 1e6 : null;
     }
     return {
-      step, loss: f[0], tokens: f[1], gradNorm: status.norm, nonfinite: status.nonfinite, lr, gpuMs,
+      step, loss: f[0], tokens: f[1], gradNorm: status.norm, nonfinite: status.nonfinite, lr, gpuMs, hostMs,
       branches: layers.map((layer, i) => ({
         layer,
         kappa: Array.from(values.subarray(2 * i * m, 2 * i * m + m)),

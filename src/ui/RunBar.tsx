@@ -72,7 +72,7 @@ function RunStats() {
   const evaluating = usePlayground((s) => s.run.runs.some((r) => r.evaluating));
   const rates = view?.rates ?? idleRates();
   const step = steps.length > 0 ? steps[steps.length - 1] : (view?.info?.step ?? 0);
-  const { stepsPerSec, tokensPerSec, tokensSeen, gpuMsPerStep, gpuBytes } = rates;
+  const { stepsPerSec, tokensPerSec, tokensSeen, gpuMsPerStep, hostMsPerStep, gpuBytes } = rates;
   return (
     <div className="run-stats">
       <span className={`status status-${status}`} data-testid="run-status" data-status={status}>
@@ -82,9 +82,11 @@ function RunStats() {
       <span data-testid="current-step" data-step={step}>
         step <strong>{step}</strong> / {view?.info?.spec?.train.steps ?? totalSteps}
       </span>
-      <span data-testid="throughput" data-steps-per-sec={stepsPerSec} data-tokens-per-sec={tokensPerSec} data-gpu-ms={gpuMsPerStep ?? ''} data-gpu-bytes={gpuBytes}>
+      <span data-testid="throughput" data-steps-per-sec={stepsPerSec} data-tokens-per-sec={tokensPerSec} data-gpu-ms={gpuMsPerStep ?? ''} data-host-ms={hostMsPerStep} data-gpu-bytes={gpuBytes}>
         <strong>{stepsPerSec.toFixed(stepsPerSec < 10 ? 2 : 1)}</strong> steps/s · <strong>{Math.round(tokensPerSec).toLocaleString()}</strong> tokens/s
         {' · '}GPU {gpuMsPerStep === null ? <span title="this device has no timestamp queries">time n/a</span> : <strong>{formatMs(gpuMsPerStep)}</strong>}/step
+        {' · '}
+        <span title="CPU time to write the step's inputs, encode its dispatches and submit">host {formatMs(hostMsPerStep)}/step</span>
         {' · '}
         <strong>{formatBytes(gpuBytes)}</strong> GPU memory
       </span>

@@ -26,7 +26,8 @@ export function checkCheckpointFile(name: string, bytes: Uint8Array, imported: I
   if (!saved || typeof saved !== 'object' || !saved.model || !saved.train || !saved.data) {
     return { load: { checkpoint: bytes, spec: null, id: 0, label }, step: ckpt.step, values: null, notice: `"${name}" has no playground run settings: loaded for translation only.` };
   }
-  let spec: RunSpec = { ...saved, id: 0, label: saved.label || ckpt.config.variant, model: ckpt.config };
+  // The page's live learning-rate scale (the slider) applies to the continued run, as to any other.
+  let spec: RunSpec = { ...saved, id: 0, label: saved.label || ckpt.config.variant, model: ckpt.config, train: { ...saved.train, lrScale } };
   const source = spec.data.source;
   if (source.kind === 'pairs') {
     if (!imported || imported.name !== source.name) {

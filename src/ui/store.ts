@@ -90,7 +90,7 @@ export interface PlaygroundState {
 
 export const emptyRunMetrics = (): RunMetrics => ({ steps: [], loss: [], lr: [], gradNorm: [], tokens: [], branches: [], dev: [] });
 export const EMPTY_RUN_METRICS: RunMetrics = Object.freeze(emptyRunMetrics()) as RunMetrics;
-export const idleRates = (): RunRates => ({ stepsPerSec: 0, tokensPerSec: 0, tokensSeen: 0, gpuMsPerStep: null, gpuBytes: 0 });
+export const idleRates = (): RunRates => ({ stepsPerSec: 0, tokensPerSec: 0, tokensSeen: 0, gpuMsPerStep: null, hostMsPerStep: 0, gpuBytes: 0 });
 export const idleTranslation: TranslationState = { id: 0, pending: false, output: null, error: null, ms: 0, runId: null, attention: null };
 
 export function createPlaygroundStore(values: ConfigValues = defaultValues()) {

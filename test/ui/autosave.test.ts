@@ -18,7 +18,7 @@ function specOf(values: ConfigValues): RunSpec {
 
 const run = (id: number, step: number, spec = specOf(microValues())): AutosavedRun => ({
   id, label: `run ${id}`, spec, checkpoint: Uint8Array.of(1, 2, 3), step,
-  metrics: appendMetrics(emptyRunMetrics(), [{ step, loss: 2, tokens: 10, gradNorm: 1, nonfinite: false, lr: 1e-3, gpuMs: null, branches: [] }], 0),
+  metrics: appendMetrics(emptyRunMetrics(), [{ step, loss: 2, tokens: 10, gradNorm: 1, nonfinite: false, lr: 1e-3, gpuMs: null, hostMs: 1, branches: [] }], 0),
 });
 
 const record = (patch: Partial<AutosaveRecord> = {}): AutosaveRecord => ({

@@ -10,7 +10,7 @@ import {
 } from '../../src/ui/store.ts';
 
 const step = (s: number, tokens: number, layers: string[] = ['enc.0', 'dec.0']): StepMetrics => ({
-  step: s, loss: 10 - s, tokens, gradNorm: s / 10, nonfinite: false, lr: s * 1e-4, gpuMs: null,
+  step: s, loss: 10 - s, tokens, gradNorm: s / 10, nonfinite: false, lr: s * 1e-4, gpuMs: null, hostMs: 1,
   branches: layers.map((layer, i) => ({ layer, kappa: [s, i], alpha: [i, s] })),
 });
 const dev = (s: number, loss = 3): DevResult => ({ step: s, loss, bleu: s / 2, sentences: 5, samples: [] });
