@@ -114,6 +114,16 @@ test('a downloaded checkpoint loaded back gives the same dev loss', async () => 
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'paused');
 });
 
+test('a file that is not a checkpoint is refused by name and the run stays', async () => {
+  const before = await runs(page);
+  await page.getByTestId('load-checkpoint-file').setInputFiles({ name: 'notes.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('these are not tensors') });
+  await page.getByTestId('load-confirm-yes').click();
+  await expect(page.getByTestId('run-error')).toContainText('"notes.safetensors"');
+  console.log(`[e2e] bad checkpoint: ${await page.getByTestId('run-error').innerText()}`);
+  expect(await runs(page)).toEqual(before);
+  await page.getByTestId('run-error').getByLabel('Dismiss').click();
+});
+
 test('a reload offers the autosave and resumes from it', async () => {
   await page.reload();
   const offer = page.getByTestId('resume-offer');

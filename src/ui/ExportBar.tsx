@@ -1,6 +1,6 @@
 // Export and import: metrics of every run as CSV or JSON (from the store), the focused run's checkpoint
 // as safetensors (from the worker), and loading a checkpoint file back (to continue training or to
-// translate). Loading over runs that have trained asks once before replacing them.
+// translate). Loading over existing runs asks once before replacing them.
 import { useRef, useState } from 'react';
 import { useClient, usePlayground, usePlaygroundStore } from './context.ts';
 import { download, metricsToCsv, metricsToJson, type ExportedRun } from './export.ts';
@@ -25,7 +25,7 @@ export function ExportBar() {
   };
   const chosen = (file: File | undefined) => {
     if (!file) return;
-    if (hasMetrics) setPending(file);
+    if (hasRun) setPending(file);
     else load(file);
   };
   return (
