@@ -44,7 +44,8 @@ export interface StepMetrics {
   lr: number;
   /** GPU time of the step's pass (timestamp queries), or null when the device has none. */
   gpuMs: number | null;
-  /** Host (CPU) time of trainStep: writing the inputs, encoding every dispatch and submitting. */
+  /** Host (CPU) time of trainStep: writing the inputs, encoding every dispatch and submitting (a new batch
+   *  shape's one-time compilation excluded). */
   hostMs: number;
   /** Effective (stored) kappa/alpha per branched layer, as the optimizer left them after this step. */
   branches: { layer: string; kappa: number[]; alpha: number[] }[];
@@ -176,9 +177,9 @@ export class Trainer {
    * step never waits). Returns the step number.
    */
   trainStep(batch: Batch, report = true): number {
-    const t0 = performance.now();
     const step = this.step + 1;
-    const bucket = this.bucket(batch);
+    const bucket = this.bucket(batch); // compiles on a shape's first step: not part of the host time below
+    const t0 = performance.now();
     const q = this.gpu.device.queue;
     writeBatch(q, bucket.compiled, batch);
     writeDropoutSeed(this.gpu, this.seeds, rngHash((this.options.seed ^ Math.imul(step, 0x9e3779b1)) >>> 0));
