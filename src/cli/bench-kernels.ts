@@ -1,6 +1,8 @@
 // `npm run bench:kernels -- [--out F.json] [--quick]`: times the kernels on the Node WebGPU adapter
 // (WEBGPU_ADAPTER picks one, e.g. swiftshader), prints tables and writes
-// {"adapter": "...", "timer": "...", "matmul": [...], "attention": [...]}.
+// {"adapter": "...", "timer": "...", "matmul": [...], "attention": [...]}. Matmul rows time the launch the
+// training graph makes (split along K when the grid is small: `split`), and beside it, interleaved, the
+// same product unsplit (`unsplit`) and with B stored as f16 (`f16 B`); see src/cli/bench/matmul.ts.
 import { writeFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { createGpuTimer } from '../gpu/timing.ts';

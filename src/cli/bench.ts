@@ -1,49 +1,56 @@
-// `npm run bench -- --out F.json [--quick] [--steps N] [--rounds R] [--presets tiny,small] [--skip matmul|train]`:
-// our engine side by side with TensorFlow.js's WebGPU backend on the same Node adapter (WEBGPU_ADAPTER
-// picks one, e.g. swiftshader): matmul GFLOP/s per shape, then whole training steps of the multi-head
-// baseline (tokens/s), and our weighted model relative to our baseline. Every comparison is first checked
-// for equal results. Writes {"adapter", "tfjs", "matmul": [...], "train": [...]}. Not a test.
+// `npm run bench -- --out F.json [--quick | --tiny] [--steps N] [--rounds R] [--presets tiny,small] [--skip matmul|train]`:
+// our engine side by side with TensorFlow.js's WebGPU backend on the same Node device (WEBGPU_ADAPTER
+// picks the adapter, e.g. swiftshader): matmul GFLOP/s per shape, then whole training steps of the
+// multi-head baseline (tokens/s), and our weighted model relative to our baseline. Every comparison is
+// first checked for equal results. Writes {"adapter", "tfjs", "matmul": [...], "train": [...]}. Not a test.
+// The bench itself is src/bench/ (the page runs the same code in a worker); this is the Node front-end.
 import { writeFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
-import { createGpuTimer } from '../gpu/timing.ts';
+import { sleepBlocking } from '../gpu/timing.ts';
+import { defaultBenchOptions, type BenchHost, type BenchOptions } from '../bench/report.ts';
+import { runBench } from '../bench/run.ts';
+import { setupTfjs } from '../bench/tfjs.ts';
 import { numberOption, parseOptions, UsageError } from './args.ts';
-import { setupTfjs } from './bench/tfjs-setup.ts';
-import { benchMatmulSideBySide } from './bench/tfjs-matmul.ts';
-import { benchTrainSideBySide } from './bench/tfjs-train.ts';
+import { loadTfjsNode } from './bench/tfjs-setup.ts';
 
-const USAGE = 'npm run bench -- [--out F.json] [--quick] [--steps N] [--rounds R] [--presets tiny,small] [--skip matmul|train]';
+const USAGE = 'npm run bench -- [--out F.json] [--quick | --tiny] [--steps N] [--rounds R] [--presets tiny,small] [--skip matmul|train]';
 
-async function main(argv: string[]): Promise<void> {
+function benchOptions(argv: string[]): BenchOptions & { out?: string } {
   const v = parseOptions(argv, {
-    out: { type: 'string' }, quick: { type: 'boolean' }, steps: { type: 'string' }, rounds: { type: 'string' },
+    out: { type: 'string' }, quick: { type: 'boolean' }, tiny: { type: 'boolean' }, steps: { type: 'string' }, rounds: { type: 'string' },
     presets: { type: 'string' }, skip: { type: 'string' },
   }, USAGE);
-  const quick = v.quick === true;
+  const size = v.tiny === true ? 'tiny' : v.quick === true ? 'quick' : 'full';
+  const defaults = defaultBenchOptions(size, typeof v.presets === 'string' ? v.presets.split(',') : undefined);
   const skip = typeof v.skip === 'string' ? v.skip.split(',') : [];
   if (skip.some((s) => s !== 'matmul' && s !== 'train')) throw new UsageError(`--skip takes matmul and/or train\nUsage: ${USAGE}`);
-  const steps = numberOption(v, 'steps', quick ? 2 : 4, { integer: true, min: 1 });
-  const rounds = numberOption(v, 'rounds', 1, { integer: true, min: 1 });
-  const presets = typeof v.presets === 'string' ? v.presets.split(',') : quick ? ['tiny'] : ['tiny', 'small'];
+  return {
+    ...defaults,
+    steps: numberOption(v, 'steps', defaults.steps, { integer: true, min: 1 }),
+    rounds: numberOption(v, 'rounds', defaults.rounds, { integer: true, min: 1 }),
+    skip: skip as BenchOptions['skip'],
+    out: typeof v.out === 'string' ? v.out : undefined,
+  };
+}
 
+/** Tables on stdout, per-round notes on stderr; sleep with Atomics.wait (dawn.node's await spins). */
+const host: BenchHost = {
+  log: (line) => console.log(line),
+  note: (line) => console.error(line),
+  sleep: sleepBlocking,
+};
+
+async function main(argv: string[]): Promise<void> {
+  const { out, ...options } = benchOptions(argv);
   const gpu = await acquireNodeGpu();
   gpu.onFault((message) => console.error(message));
-  const timer = createGpuTimer(gpu);
-  const setup = await setupTfjs(gpu);
-  const tfjs = { version: setup.tf.version_core, backend: setup.tf.getBackend(), adapter: setup.adapterInfo, timer: setup.timestampQuery ? 'tf.time kernelMs (timestamp-query)' : 'wall-clock' };
-  console.log(`adapter: ${gpu.adapterName} (ours: ${timer.method}; TF.js ${tfjs.version} ${tfjs.backend} on "${tfjs.adapter}": ${tfjs.timer})${quick ? ' quick' : ''}\n`);
-
-  const matmul = skip.includes('matmul') ? [] : await benchMatmulSideBySide(gpu, timer, setup, quick);
-  if (matmul.length > 0) console.log();
-  const train = skip.includes('train') ? [] : await benchTrainSideBySide(gpu, setup, { presets, steps, rounds });
-
-  if (gpu.uncapturedErrors.length > 0) throw new Error(`GPU errors during the bench:\n${gpu.uncapturedErrors.join('\n')}`);
-  const report = { adapter: gpu.adapterName, ours_timer: timer.method, tfjs, steps_timed: steps, rounds, matmul, train };
+  const setup = await setupTfjs(await loadTfjsNode(gpu), gpu);
+  const report = await runBench(gpu, setup, options, host);
   console.log(`\n${JSON.stringify(report)}`);
-  if (typeof v.out === 'string') {
-    writeFileSync(v.out, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`wrote ${v.out}`);
+  if (out !== undefined) {
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`wrote ${out}`);
   }
-  timer.destroy();
 }
 
 // Dawn keeps the event loop alive, so exit explicitly.

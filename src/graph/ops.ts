@@ -3,7 +3,7 @@
 // Conventions: `contribute(t)` gives the gradient target of t (overwrite the first time, accumulate after);
 // launchers that cannot accumulate write a scratch tensor that is then added in (accumulateInto).
 import { addInto, copyTensor, fillZero, reluBackward, residualAdd } from '../gpu/kernels/elementwise.ts';
-import { matmul, matmulGradSpecs, type GradMatmul, type MatmulLayout } from '../gpu/kernels/matmul.ts';
+import { matmulDispatches, matmulGradSpecs, type GradMatmul, type MatmulLayout } from '../gpu/kernels/matmul.ts';
 import { columnSum } from '../gpu/kernels/reduce.ts';
 import { attentionBackward, attentionForward, attentionScratchShape, type AttentionSpec, type AttentionView } from '../gpu/kernels/attention.ts';
 import { alphaSumBackward, alphaSumForward, kappaScaleBackward, kappaScaleForward, weightsSoftmaxBackward, weightsSoftmaxForward, vectorSlice } from '../gpu/kernels/branches.ts';
@@ -59,9 +59,9 @@ export interface MatmulOpArgs {
   zeroBiasGrad?: { start: number; count: number };
 }
 
-function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout: MatmulLayout, bias?: Tensor): Dispatch {
+function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout: MatmulLayout, bias?: Tensor): Dispatch[] {
   const la = c.loc(a), lb = c.loc(b), lc = c.loc(out), lbias = bias ? c.loc(bias) : undefined;
-  return matmul(c.gpu, lc.tensor, la.tensor, lb.tensor, {
+  return matmulDispatches(c.gpu, lc.tensor, la.tensor, lb.tensor, {
     ...layout,
     offsetA: (layout.offsetA ?? 0) + la.offset,
     offsetB: (layout.offsetB ?? 0) + lb.offset,
@@ -78,7 +78,7 @@ export function matmulOp(graph: Graph, args: MatmulOpArgs): Tensor {
     label,
     reads: bias ? [a, b, bias] : [a, b],
     writes: [out],
-    lower: (c) => [lowerMatmul(c, out, a, b, layout, bias)],
+    lower: (c) => lowerMatmul(c, out, a, b, layout, bias),
     grad(g) {
       const dout = g.gradOf(out);
       if (!dout) return;
@@ -109,7 +109,7 @@ function emitMatmulGrads(g: GradContext, label: string, layout: MatmulLayout, a:
       label: `${label} d${operand}`,
       reads: [a, b, dc].filter((x) => x !== t).concat(target.accumulate ? [target.tensor] : []),
       writes: [target.tensor],
-      lower: (c) => terms.map((term) => lowerMatmul(c, target.tensor, pick(term.a), pick(term.b), term.spec)),
+      lower: (c) => terms.flatMap((term) => lowerMatmul(c, target.tensor, pick(term.a), pick(term.b), term.spec)),
     });
   }
 }

@@ -14,7 +14,12 @@ export function Header() {
           (Ahmed, Keskar, Socher 2017) evolve in every layer.
         </p>
       </div>
-      <AdapterBadge />
+      <nav className="header-nav">
+        <a className="tab" href={`?view=bench${location.hash}`} data-testid="tab-bench" title="Our engine side by side with TensorFlow.js's WebGPU backend, on this GPU">
+          Bench
+        </a>
+        <AdapterBadge />
+      </nav>
     </header>
   );
 }

@@ -1,10 +1,14 @@
-// GPU matmul (tiled and naive) against the f64 reference over shapes, layouts and epilogues; the
-// reference backward against finite differences; the gradient layouts on the GPU; launcher bounds checks.
+// GPU matmul (tiled and naive) against the f64 reference over shapes, layouts and epilogues; split-K
+// (partial sums + ordered reduction, epilogue once) and f16-stored operands against the same reference;
+// the reference backward against finite differences; the gradient layouts on the GPU; launcher checks.
 import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
-import { createTensor, readTensor, uploadTensor } from '../../src/gpu/tensor.ts';
+import { createTensor, readTensor, uploadTensor, type GpuTensor } from '../../src/gpu/tensor.ts';
 import { runDispatches } from '../../src/gpu/kernel.ts';
-import { matmul, matmulGradSpecs, matmulNaive, matmulTileRows, resolveMatmul, type MatmulLayout } from '../../src/gpu/kernels/matmul.ts';
+import type { Gpu } from '../../src/gpu/device.ts';
+import {
+  matmul, matmulDispatches, matmulGradSpecs, matmulNaive, matmulSplitK, matmulTileRows, resolveMatmul, type MatmulLayout, type MatmulSpec,
+} from '../../src/gpu/kernels/matmul.ts';
 import * as ref from '../../src/reference/matmul.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32 } from '../../src/testing/random.ts';
@@ -24,17 +28,32 @@ function sizes(layout: MatmulLayout, slack = 3): { a: number; b: number; c: numb
   };
 }
 
-/** Run the GPU kernel and the reference on the same random buffers (C starts random too) and compare. */
-async function checkMatmul(name: string, layout: MatmulLayout, biasSize = 0, seed = 1): Promise<void> {
+type Options = Pick<MatmulSpec, 'storageA' | 'storageB' | 'splitK'>;
+
+/** An operand's buffer as the launcher takes it: f32, or f16 halves packed in u32 (even length). */
+function operand(gpu: Gpu, values: Float32Array, storage: MatmulSpec['storageA']): GpuTensor {
+  if (storage !== 'f16') return uploadTensor(gpu, values, [values.length]);
+  const words = ref.packF16(values);
+  return uploadTensor(gpu, words, [words.length], 'u32');
+}
+
+/**
+ * Run the GPU kernel and the reference on the same random buffers (C starts random too) and compare.
+ * With `options` the dispatch list of matmulDispatches runs (split-K, f16 storage: the reference then
+ * sees the f16-rounded operands).
+ */
+async function checkMatmul(name: string, layout: MatmulLayout, biasSize = 0, seed = 1, options?: Options): Promise<void> {
   const gpu = await testGpu();
   const n = sizes(layout);
   const a = randomF32(n.a, seed), b = randomF32(n.b, seed + 1), c0 = randomF32(n.c, seed + 2);
   const bias = biasSize > 0 ? randomF32(biasSize, seed + 3) : undefined;
   const tc = uploadTensor(gpu, c0, [n.c]);
   const tb = bias ? uploadTensor(gpu, bias, [biasSize]) : undefined;
-  const d = matmul(gpu, tc, uploadTensor(gpu, a, [n.a]), uploadTensor(gpu, b, [n.b]), { ...layout, bias: tb });
-  await runDispatches(gpu, [d]);
-  const expected = ref.matmul(Float64Array.from(c0), a, b, { ...layout, bias });
+  const [ta, tB] = [operand(gpu, a, options?.storageA), operand(gpu, b, options?.storageB)];
+  const spec = { ...layout, ...options, bias: tb };
+  await runDispatches(gpu, options ? matmulDispatches(gpu, tc, ta, tB, spec) : [matmul(gpu, tc, ta, tB, spec)]);
+  const round = (x: Float32Array, storage: MatmulSpec['storageA']) => (storage === 'f16' ? x.map(ref.roundF16) : x);
+  const expected = ref.matmul(Float64Array.from(c0), round(a, options?.storageA), round(b, options?.storageB), { ...layout, bias });
   assertClose(name, await readTensor(gpu, tc), expected, TOL);
 }
 
@@ -101,6 +120,71 @@ describe('matmul kernel', () => {
     expect(() => matmul(gpu, c, a, b, { m: 3, n: 3, k: 4, bias: t(2) })).toThrow(/matmul: bias accesses element 2/);
     expect(() => matmul(gpu, a, a, b, { m: 3, n: 3, k: 4 })).toThrow(/matmul: C must not share a buffer/);
     expect(() => matmul(gpu, t(18), a, b, { m: 3, n: 3, k: 4, batch: 2, strideA: 0, strideB: 0, strideC: 0 })).toThrow(/race/);
+  });
+});
+
+describe('matmul split-K', () => {
+  it('splits small grids with long K, within bounds', () => {
+    expect(matmulSplitK(64, 64, 1024)).toBe(4); // tiny dW: one workgroup, K 1024 in 4 ranges of 256
+    expect(matmulSplitK(64, 192, 1024)).toBe(2); // 3 workgroups
+    expect(matmulSplitK(128, 128, 2048)).toBe(1); // 4 workgroups of 64 x 64: enough
+    expect(matmulSplitK(64, 64, 1024, 4)).toBe(1);
+    expect(matmulSplitK(64, 64, 300)).toBe(1); // K too short to split
+    expect(matmulSplitK(1024, 1024, 1024)).toBe(1); // grid large enough
+  });
+
+  it('batched, transA, uneven K ranges: bias, ReLU, alpha and accumulate applied once', () =>
+    // K 700 in 3 ranges (240, 240, 220); C starts random and is accumulated into.
+    checkMatmul('split 3', { m: 70, n: 33, k: 700, batch: 2, transA: true, biasOffset: 2, biasStride: 33, relu: true, alpha: 0.5, accumulate: true },
+      2 + 2 * 33, 5, { splitK: 3 }));
+
+  it('more splits than K steps, and strided C', () =>
+    // K 33 asked in 8 splits: ranges of one K step (16, 16, 1).
+    checkMatmul('split tiny K', { m: 20, n: 70, k: 33, transA: true, ldc: 75, offsetC: 3, biasOffset: 2, relu: true, alpha: 0.5, accumulate: true }, 72, 6, { splitK: 8 }));
+
+  it('auto split on the weight-gradient shape: two dispatches, deterministic', async () => {
+    const gpu = await testGpu();
+    const layout: MatmulLayout = { m: 64, n: 64, k: 1024, transA: true };
+    const n = sizes(layout);
+    const a = randomF32(n.a, 7), b = randomF32(n.b, 8);
+    const [ta, tb, tc] = [uploadTensor(gpu, a, [n.a]), uploadTensor(gpu, b, [n.b]), createTensor(gpu, [n.c])];
+    const dispatches = matmulDispatches(gpu, tc, ta, tb, layout);
+    expect(dispatches.length).toBe(2);
+    await runDispatches(gpu, dispatches);
+    const first = await readTensor(gpu, tc);
+    assertClose('auto split', first, ref.matmul(new Float64Array(n.c), a, b, layout), TOL);
+    await runDispatches(gpu, dispatches);
+    expect(await readTensor(gpu, tc)).toEqual(first);
+    expect(matmulDispatches(gpu, tc, ta, tb, { ...layout, splitK: 1 }).length).toBe(1);
+    expect(() => matmul(gpu, tc, ta, tb, { ...layout, splitK: 2 })).toThrow(/matmul: matmul\(\) makes one dispatch/);
+    expect(() => matmulDispatches(gpu, tc, ta, tb, { ...layout, splitK: 0 })).toThrow(/splitK = 0/);
+  });
+});
+
+describe('matmul f16 storage', () => {
+  it('f16 bits: rounding to nearest even, subnormals, overflow', () => {
+    expect([1, -2, 65504, 65519, 65520, 2 ** -24, 2 ** -25, 0.1, 1 + 2 ** -11, 1 + 3 * 2 ** -11].map(ref.f16Bits))
+      .toEqual([0x3c00, 0xc000, 0x7bff, 0x7bff, 0x7c00, 1, 0, 0x2e66, 0x3c00, 0x3c02]);
+    expect(ref.roundF16(0.1)).toBeCloseTo(0.0999755859375, 12);
+    expect(Array.from(ref.packF16([1, -2, 0.5]))).toEqual([0xc0003c00, 0x3800]);
+  });
+
+  it('both operands f16, transA (two-word loads), ragged edges, split in two', () =>
+    checkMatmul('f16 ta', { m: 67, n: 70, k: 45, transA: true, lda: 68 }, 0, 9, { storageA: 'f16', storageB: 'f16', splitK: 2 }));
+
+  it('both operands f16, transB, batched with even offsets and strides', () =>
+    checkMatmul('f16 tb', { m: 70, n: 66, k: 40, batch: 2, transB: true, offsetA: 2, strideA: 70 * 40 + 4, offsetB: 4, strideB: 0 }, 0, 10, {
+      storageA: 'f16', storageB: 'f16', splitK: 1,
+    }));
+
+  it('launcher checks f16 operands', async () => {
+    const gpu = await testGpu();
+    const [a, c] = [createTensor(gpu, [12]), createTensor(gpu, [9])];
+    const h = createTensor(gpu, [6], 'u32');
+    expect(() => matmul(gpu, c, a, h, { m: 3, n: 3, k: 4, storageB: 'f16' })).toThrow(/B stored as f16 needs even ld/);
+    expect(() => matmul(gpu, c, a, a, { m: 3, n: 4, k: 4, storageB: 'f16' })).toThrow(/B stored as f16 must be a u32 tensor/);
+    expect(() => matmul(gpu, c, h, h, { m: 2, n: 2, k: 4, storageA: 'f16', storageB: 'f16' })).not.toThrow(); // 8 of 12 halves each
+    expect(() => matmul(gpu, c, h, h, { m: 4, n: 2, k: 4, storageA: 'f16', storageB: 'f16' })).toThrow(/A accesses element 15 but its tensor holds 12/);
   });
 });
 

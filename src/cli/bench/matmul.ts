@@ -1,18 +1,18 @@
-// Matmul rows of the kernel bench: the tiled kernel against the naive floor on square sizes and on the
-// model's own shapes (projections, FFN, tied logits, weight gradient, per-branch FFN). Every case is first
-// validated: the tiled result for batch entry 0 must equal the naive product of the same matrices.
+// Matmul rows of the kernel bench: the tiled kernel (matmulDispatches: split along K when the grid is
+// small) against the naive floor on square sizes and on the model's own shapes (projections, FFN, tied
+// logits, weight gradient, per-branch FFN), with two variants timed interleaved with it: the same product
+// unsplit (when it splits) and with B stored as f16 (MatmulStorage; when ldb, offset and stride are even).
+// Every result is first validated: batch entry 0 must equal the naive product of the same matrices
+// (f16-rounded B for the f16 variant).
 import type { Gpu } from '../../gpu/device.ts';
 import type { GpuTimer } from '../../gpu/timing.ts';
-import { matmul, matmulNaive, resolveMatmul, type MatmulLayout } from '../../gpu/kernels/matmul.ts';
+import { matmulDispatches, matmulNaive, matmulSplits, resolveMatmul, type MatmulSpec, type ResolvedMatmul } from '../../gpu/kernels/matmul.ts';
 import { createTensor, readTensor, releaseTensor, uploadTensor, type GpuTensor } from '../../gpu/tensor.ts';
 import { runDispatches, type Dispatch } from '../../gpu/kernel.ts';
+import { packF16, roundF16 } from '../../reference/matmul.ts';
 import { compareClose } from '../../testing/compare.ts';
 import { randomF32 } from '../../testing/random.ts';
-
-export interface MatmulBenchCase {
-  name: string;
-  layout: MatmulLayout;
-}
+import { matmulBenchCases, type MatmulBenchCase } from '../../bench/cases.ts';
 
 export interface MatmulBenchRow {
   name: string;
@@ -22,8 +22,14 @@ export interface MatmulBenchRow {
   batch: number;
   transA: boolean;
   transB: boolean;
+  /** K splits of the default launch (1: one dispatch). */
+  split_k: number;
   ms: number;
   gflops: number;
+  /** The same product in one dispatch, when the default splits it (else null). */
+  nosplit_gflops: number | null;
+  /** B stored as f16 (A f32, f32 accumulation), when the layout allows it (else null). */
+  f16b_gflops: number | null;
   /** Naive kernel on one untransposed m×n×k product (batch entry 0). */
   naive_ms: number;
   naive_gflops: number;
@@ -31,26 +37,6 @@ export interface MatmulBenchRow {
 
 export interface BenchOptions {
   quick: boolean;
-}
-
-/** Model sizes: tokens per batch m, width D, FFN width F, vocabulary V, branches M. */
-const MODELS = [
-  { name: 'tiny', m: 1024, D: 64, F: 256, V: 1000, M: 4 },
-  { name: 'small', m: 2048, D: 128, F: 512, V: 2000, M: 4 },
-] as const;
-
-/** The cases to run: square sizes, then each model's shapes (only `tiny` and up to 512³ when quick). */
-export function matmulBenchCases(quick: boolean): MatmulBenchCase[] {
-  const squares = (quick ? [256, 512] : [256, 512, 1024]).map((s) => ({ name: `square ${s}`, layout: { m: s, n: s, k: s } }));
-  const models = (quick ? MODELS.slice(0, 1) : MODELS).flatMap(({ name, m, D, F, V, M }) => [
-    { name: `${name} qkv/out m×D×D`, layout: { m, n: D, k: D } },
-    { name: `${name} ffn1 m×F×D`, layout: { m, n: F, k: D } },
-    { name: `${name} ffn2 m×D×F`, layout: { m, n: D, k: F } },
-    { name: `${name} logits m×V×D ᵀB`, layout: { m, n: V, k: D, transB: true } },
-    { name: `${name} dW D×D×m ᵀA`, layout: { m: D, n: D, k: m, transA: true } },
-    { name: `${name} branch ffn1 M×(m×F/M×D)`, layout: { m, n: F / M, k: D, batch: M } },
-  ]);
-  return [...squares, ...models];
 }
 
 /** Batch entry 0 of op(X) as a dense (rows, cols) matrix, from X stored transposed or not with row stride ld. */
@@ -61,10 +47,9 @@ function denseOp(x: Float32Array, rows: number, cols: number, trans: boolean, ld
 }
 
 /**
- * Time a dispatch: the best of `rounds` measurements, each with repeats chosen to take about
- * targetMs / rounds (the best is the least disturbed by other processes on a shared CPU). `firstMs` is
- * the wall time of the validation run, which compiled the pipeline and touched the memory, so it serves
- * as the warm-up; when it was long (slow kernel, or slow compilation) the first timed run is a single
+ * Time the naive dispatch: the best of `rounds` measurements, each with repeats chosen to take about
+ * targetMs / rounds. `firstMs` is the wall time of the validation run, which compiled the pipeline and
+ * touched the memory, so it serves as the warm-up; when it was long the first timed run is a single
  * repeat, which is the answer for a kernel much slower than the target.
  */
 async function timeAdaptive(timer: GpuTimer, dispatch: Dispatch, targetMs: number, firstMs: number, rounds: number): Promise<number> {
@@ -77,56 +62,96 @@ async function timeAdaptive(timer: GpuTimer, dispatch: Dispatch, targetMs: numbe
   return best;
 }
 
-/** Run a dispatch once, returning the wall time in ms. */
-async function runOnce(gpu: Gpu, dispatch: Dispatch): Promise<number> {
+/**
+ * Time several dispatch lists, their rounds interleaved (A B C, A B C, ...) so that a disturbance from
+ * other processes on a shared CPU hits them alike: the best ms per repeat of each, over `rounds` rounds
+ * of about targetMs / rounds each.
+ */
+async function timeInterleaved(timer: GpuTimer, lists: Dispatch[][], targetMs: number, rounds: number): Promise<number[]> {
+  const best: number[] = [];
+  for (const list of lists) best.push(await timer.time(list, 1, 1));
+  const repeats = best.map((ms) => Math.max(1, Math.min(200, Math.round(targetMs / rounds / ms))));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < lists.length; i++) best[i] = Math.min(best[i], await timer.time(lists[i], repeats[i], 0, best[i]));
+  }
+  return best;
+}
+
+/** Run a dispatch list once, returning the wall time in ms. */
+async function runOnce(gpu: Gpu, list: readonly Dispatch[]): Promise<number> {
   const start = performance.now();
-  await runDispatches(gpu, [dispatch]);
+  await runDispatches(gpu, list);
   return performance.now() - start;
 }
 
-interface PreparedCase {
-  tiled: Dispatch;
+/** One launch of the case: its dispatches, its output, and the naive product its batch entry 0 must equal. */
+interface Launch {
+  key: 'tiled' | 'nosplit' | 'f16b';
+  list: Dispatch[];
+  c: GpuTensor<'f32'>;
   naive: Dispatch;
-  tiledC: GpuTensor<'f32'>;
   naiveC: GpuTensor<'f32'>;
-  tensors: GpuTensor[];
 }
 
-/** Random operands in the case's layout, and the naive product of batch entry 0 of the same values. */
-function prepareCase(gpu: Gpu, layout: MatmulLayout): PreparedCase {
-  const s = resolveMatmul(layout);
+/** The case's launches on random operands in its layout (each with its naive check), and what to free. */
+function prepareCase(gpu: Gpu, spec: MatmulSpec): { launches: Launch[]; tensors: GpuTensor[] } {
+  const s = resolveMatmul(spec);
   const sizeA = s.batch * s.strideA, sizeB = s.batch * s.strideB;
   const a = randomF32(sizeA, 1), b = randomF32(sizeB, 2);
-  const tiledC = createTensor(gpu, [s.batch * s.strideC]), naiveC = createTensor(gpu, [s.m * s.n]);
-  const ta = uploadTensor(gpu, a, [sizeA]), tb = uploadTensor(gpu, b, [sizeB]);
-  const a0 = uploadTensor(gpu, denseOp(a, s.m, s.k, s.transA, s.lda), [s.m * s.k]);
-  const b0 = uploadTensor(gpu, denseOp(b, s.k, s.n, s.transB, s.ldb), [s.k * s.n]);
-  return {
-    tiled: matmul(gpu, tiledC, ta, tb, layout),
-    naive: matmulNaive(gpu, naiveC, a0, b0, s),
-    tiledC,
-    naiveC,
-    tensors: [tiledC, naiveC, ta, tb, a0, b0],
+  const a0 = denseOp(a, s.m, s.k, s.transA, s.lda), b0 = denseOp(b, s.k, s.n, s.transB, s.ldb);
+  const tensors: GpuTensor[] = [];
+  const upload = (x: Float32Array | Uint32Array): GpuTensor => {
+    const t = x instanceof Float32Array ? uploadTensor(gpu, x, [x.length]) : uploadTensor(gpu, x, [x.length], 'u32');
+    tensors.push(t);
+    return t;
   };
+  const output = (size: number) => {
+    const t = createTensor(gpu, [size]);
+    tensors.push(t);
+    return t;
+  };
+  const [ta, tb, ta0] = [upload(a), upload(b), upload(a0)];
+  const launch = (key: Launch['key'], make: (c: GpuTensor) => Dispatch[], dense: GpuTensor): Launch => {
+    const [c, naiveC] = [output(s.batch * s.strideC), output(s.m * s.n)];
+    return { key, list: make(c), c, naive: matmulNaive(gpu, naiveC, ta0, dense, s), naiveC };
+  };
+  const tb0 = upload(b0);
+  const launches = [launch('tiled', (c) => matmulDispatches(gpu, c, ta, tb, spec), tb0)];
+  if (launches[0].list.length > 1) launches.push(launch('nosplit', (c) => matmulDispatches(gpu, c, ta, tb, { ...spec, splitK: 1 }), tb0));
+  if (s.ldb % 2 === 0 && s.offsetB % 2 === 0 && s.strideB % 2 === 0) {
+    const tb16 = upload(packF16(b));
+    launches.push(launch('f16b', (c) => matmulDispatches(gpu, c, ta, tb16, { ...spec, storageB: 'f16' }), upload(b0.map(roundF16))));
+  }
+  return { launches, tensors };
 }
 
-/** Run one case: validate tiled against naive (batch entry 0), then time both. */
+/** Check batch entry 0 of a launch against its naive product; returns the naive's wall time (ms). */
+async function validate(gpu: Gpu, s: ResolvedMatmul, name: string, l: Launch): Promise<number> {
+  await runOnce(gpu, l.list);
+  const naiveMs = await runOnce(gpu, [l.naive]);
+  const got = (await readTensor(gpu, l.c)).subarray(0, s.m * s.n);
+  const report = compareClose(`${name} (${l.key}) vs naive`, got, await readTensor(gpu, l.naiveC), { atol: 1e-5 + 1e-6 * s.k, rtol: 1e-4 });
+  if (!report.ok) throw new Error(report.message);
+  return naiveMs;
+}
+
+/** Run one case: validate every launch, then time them interleaved, and the naive one. */
 async function benchCase(gpu: Gpu, timer: GpuTimer, c: MatmulBenchCase, targetMs: number): Promise<MatmulBenchRow> {
   const s = resolveMatmul(c.layout);
-  const p = prepareCase(gpu, c.layout);
-  const firstTiled = await runOnce(gpu, p.tiled);
-  const firstNaive = await runOnce(gpu, p.naive);
-  const got = (await readTensor(gpu, p.tiledC)).subarray(0, s.m * s.n);
-  const report = compareClose(`${c.name}: tiled vs naive`, got, await readTensor(gpu, p.naiveC), { atol: 1e-5 + 1e-6 * s.k, rtol: 1e-4 });
-  if (!report.ok) throw new Error(report.message);
-  const rounds = 3;
-  const ms = await timeAdaptive(timer, p.tiled, targetMs, firstTiled, rounds);
-  const naiveMs = await timeAdaptive(timer, p.naive, targetMs, firstNaive, rounds);
-  for (const t of p.tensors) releaseTensor(gpu, t);
+  const { launches, tensors } = prepareCase(gpu, c.layout);
+  const firstNaive: number[] = [];
+  for (const l of launches) firstNaive.push(await validate(gpu, s, c.name, l));
+  const ms = await timeInterleaved(timer, launches.map((l) => l.list), targetMs, 5);
+  const naiveMs = await timeAdaptive(timer, launches[0].naive, targetMs, firstNaive[0], 3);
+  for (const t of tensors) releaseTensor(gpu, t);
   const flops = 2 * s.m * s.n * s.k;
+  const gf = (key: Launch['key']) => {
+    const i = launches.findIndex((l) => l.key === key);
+    return i < 0 ? null : round((flops * s.batch) / (ms[i] * 1e6));
+  };
   return {
     name: c.name, m: s.m, n: s.n, k: s.k, batch: s.batch, transA: s.transA, transB: s.transB,
-    ms: round(ms), gflops: round((flops * s.batch) / (ms * 1e6)),
+    split_k: matmulSplits(c.layout), ms: round(ms[0]), gflops: gf('tiled')!, nosplit_gflops: gf('nosplit'), f16b_gflops: gf('f16b'),
     naive_ms: round(naiveMs), naive_gflops: round(flops / (naiveMs * 1e6)),
   };
 }
@@ -137,13 +162,14 @@ const round = (x: number) => Number(x.toPrecision(4));
 export async function benchMatmul(gpu: Gpu, timer: GpuTimer, options: BenchOptions): Promise<MatmulBenchRow[]> {
   const targetMs = options.quick ? 150 : 600;
   const rows: MatmulBenchRow[] = [];
-  const widths = [34, 16, 6, 10, 10, 12, 8];
-  const line = (cells: Array<string | number>) => console.log(cells.map((x, i) => String(x).padEnd(widths[i])).join(' '));
-  line(['matmul case', 'm×n×k', 'batch', 'ms', 'GFLOP/s', 'naive GF/s', 'speedup']);
+  const widths = [34, 16, 6, 6, 10, 10, 10, 10, 12, 8];
+  const line = (cells: Array<string | number | null>) => console.log(cells.map((x, i) => String(x ?? '-').padEnd(widths[i])).join(' '));
+  line(['matmul case', 'm×n×k', 'batch', 'split', 'ms', 'GFLOP/s', 'unsplit', 'f16 B', 'naive GF/s', 'speedup']);
   for (const c of matmulBenchCases(options.quick)) {
     const r = await benchCase(gpu, timer, c, targetMs);
     rows.push(r);
-    line([r.name, `${r.m}×${r.n}×${r.k}`, r.batch, r.ms, r.gflops, r.naive_gflops, `${(r.gflops / r.naive_gflops).toFixed(1)}x`]);
+    line([r.name, `${r.m}×${r.n}×${r.k}`, r.batch, r.split_k, r.ms, r.gflops, r.nosplit_gflops, r.f16b_gflops, r.naive_gflops,
+      `${(r.gflops / r.naive_gflops).toFixed(1)}x`]);
   }
   return rows;
 }

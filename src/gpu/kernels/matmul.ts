@@ -1,8 +1,9 @@
-// Launchers for shaders/matmul.wgsl (tiled, batched, strided, fused epilogue) and shaders/matmul_naive.wgsl
-// (the bench's floor), plus the layouts of the two gradient matmuls of a forward one. Each launcher
-// returns a Dispatch built once; replaying it creates nothing.
+// Launchers for shaders/matmul.wgsl (tiled, batched, strided, fused epilogue; split-K; f16 storage) and
+// shaders/matmul_naive.wgsl (the bench's floor), plus the layouts of the two gradient matmuls of a forward
+// one. Each launcher returns Dispatches built once; replaying them creates nothing.
 import type { Gpu } from '../device.ts';
-import { ceilDiv, createUniform, makeDispatch, require, type Dispatch, type UniformField } from '../kernel.ts';
+import { Usage } from '../buffers.ts';
+import { ceilDiv, createUniform, makeDispatch, require, type Dispatch, type Resource, type UniformField } from '../kernel.ts';
 import { numel, type GpuTensor } from '../tensor.ts';
 
 /**
@@ -36,9 +37,24 @@ export interface MatmulLayout {
   alpha?: number;
 }
 
+/**
+ * How an operand is stored: 'f32' (an f32 tensor), or 'f16': a 'u32' tensor of IEEE halves packed two
+ * per word (stored element e in the low half of word e / 2 when e is even; see packF16 in
+ * src/reference/matmul.ts). Offsets, leading dimensions and strides still count elements, and must be
+ * even for f16. Products accumulate in f32 either way.
+ */
+export type MatmulStorage = 'f32' | 'f16';
+
 export interface MatmulSpec extends MatmulLayout {
   /** Added per column: bias[biasOffset + b * biasStride + j]. */
   bias?: GpuTensor;
+  storageA?: MatmulStorage;
+  storageB?: MatmulStorage;
+  /**
+   * K splits for matmulDispatches: 'auto' (the default: matmulSplitK's choice) or a count >= 1 (1: never
+   * split). matmul() builds one dispatch and accepts only 1 (or nothing).
+   */
+  splitK?: number | 'auto';
 }
 
 export type ResolvedMatmul = Required<MatmulLayout>;
@@ -47,6 +63,8 @@ const OP = 'matmul';
 const SHADER = 'matmul';
 /** Output tile of one workgroup (shaders/matmul.wgsl): TILE_N columns by 64 or 128 rows. */
 export const MATMUL_TILE_N = 64;
+/** K step of the main loop (TILE_K): a split's K range is a multiple of it. */
+const TILE_K = 16;
 
 /** Below this many workgroups of 128-row tiles, 64-row tiles are used to keep more cores busy. */
 const SMALL_GRID = 16;
@@ -59,6 +77,40 @@ export function matmulTileRows(m: number, n: number, batch: number): 64 | 128 {
   const padsLess = ceilDiv(m, 64) * 64 < ceilDiv(m, 128) * 128;
   const smallGrid = ceilDiv(m, 128) * ceilDiv(n, MATMUL_TILE_N) * batch < SMALL_GRID;
   return padsLess || smallGrid ? 64 : 128;
+}
+
+/**
+ * Split-K: a grid of fewer than SPLIT_K_GRID workgroups (a weight gradient: m·n small, k = tokens) splits
+ * K across workgroups, up to SPLIT_K_GRID of them, so that more cores (their number is unknown) get work;
+ * each split keeps at least SPLIT_K_MIN_K of K (16 steps of the main loop), so the partial sums it writes
+ * (m·n per split) and the reduction stay small next to its 2·m·n·SPLIT_K_MIN_K flops. Measured on lavapipe
+ * (2 threads): the one-workgroup 64x64x1024 gradient runs 1.4-1.7x faster in 4 splits, while grids of 4
+ * (128x128x2048, or 4 batched 64x64x1024) lose 5-25% when split, hence the low target. A GPU with tens of
+ * cores would gain from a higher one: this constant is the knob.
+ */
+export const SPLIT_K_GRID = 4;
+export const SPLIT_K_MIN_K = 256;
+
+/** How many K splits matmulDispatches makes by default for a product (1: none). */
+export function matmulSplitK(m: number, n: number, k: number, batch = 1): number {
+  const grid = ceilDiv(n, MATMUL_TILE_N) * ceilDiv(m, matmulTileRows(m, n, batch)) * batch;
+  if (grid >= SPLIT_K_GRID) return 1;
+  return Math.max(1, Math.min(ceilDiv(SPLIT_K_GRID, grid), Math.floor(k / SPLIT_K_MIN_K)));
+}
+
+/**
+ * K elements per split (a multiple of the kernel's K step) and the number of splits for a requested
+ * count ('auto': matmulSplitK); the count can come out lower (no empty splits).
+ */
+function splitPlan(s: ResolvedMatmul, split: number | 'auto'): { kSplit: number; splits: number } {
+  const want = split === 'auto' ? matmulSplitK(s.m, s.n, s.k, s.batch) : split;
+  const kSplit = ceilDiv(ceilDiv(s.k, want), TILE_K) * TILE_K;
+  return { kSplit, splits: ceilDiv(s.k, kSplit) };
+}
+
+/** How many K splits matmulDispatches makes for `spec` (1: one dispatch). */
+export function matmulSplits(spec: MatmulSpec): number {
+  return splitPlan(resolveMatmul(spec), spec.splitK ?? 'auto').splits;
 }
 
 /** Fill every default of a layout (see MatmulLayout). */
@@ -99,50 +151,126 @@ function checkOperand(name: string, size: number, rows: number, cols: number, ld
   );
 }
 
+/** Elements an A or B tensor holds in `storage`, after checking its dtype (and f16's even layout). */
+function operandSize(name: string, t: GpuTensor, storage: MatmulStorage, ld: number, offset: number, stride: number): number {
+  if (storage === 'f32') {
+    require(t.dtype === 'f32', OP, `${name} must be f32, got ${t.dtype}`);
+    return numel(t.shape);
+  }
+  require(t.dtype === 'u32', OP, `${name} stored as f16 must be a u32 tensor of packed halves, got ${t.dtype}`);
+  require(ld % 2 === 0 && offset % 2 === 0 && stride % 2 === 0, OP, `${name} stored as f16 needs even ld, offset and stride (got ${ld}, ${offset}, ${stride})`);
+  return 2 * numel(t.shape);
+}
+
 /** All launcher preconditions: positive dims, every access inside its tensor, no aliasing of C. */
-export function checkMatmul(s: ResolvedMatmul, c: GpuTensor, a: GpuTensor, b: GpuTensor, bias?: GpuTensor): void {
+export function checkMatmul(
+  s: ResolvedMatmul, c: GpuTensor, a: GpuTensor, b: GpuTensor, bias?: GpuTensor,
+  storage: { a?: MatmulStorage; b?: MatmulStorage } = {},
+): void {
   for (const [name, v] of [['m', s.m], ['n', s.n], ['k', s.k], ['batch', s.batch]] as const) {
     require(Number.isInteger(v) && v > 0, OP, `${name} = ${v} must be a positive integer`);
   }
-  for (const [name, t] of [['C', c], ['A', a], ['B', b], ['bias', bias]] as const) {
+  for (const [name, t] of [['C', c], ['bias', bias]] as const) {
     require(!t || t.dtype === 'f32', OP, `${name} must be f32, got ${t?.dtype}`);
   }
   require(c.buffer !== a.buffer && c.buffer !== b.buffer && c.buffer !== bias?.buffer, OP, 'C must not share a buffer with A, B or bias');
   require(s.batch === 1 || s.strideC > 0, OP, 'strideC 0 with batch > 1 would make batch entries race on C');
-  checkOperand('A', numel(a.shape), s.transA ? s.k : s.m, s.transA ? s.m : s.k, s.lda, s.offsetA, s.strideA, s.batch);
-  checkOperand('B', numel(b.shape), s.transB ? s.n : s.k, s.transB ? s.k : s.n, s.ldb, s.offsetB, s.strideB, s.batch);
+  const sizeA = operandSize('A', a, storage.a ?? 'f32', s.lda, s.offsetA, s.strideA);
+  const sizeB = operandSize('B', b, storage.b ?? 'f32', s.ldb, s.offsetB, s.strideB);
+  checkOperand('A', sizeA, s.transA ? s.k : s.m, s.transA ? s.m : s.k, s.lda, s.offsetA, s.strideA, s.batch);
+  checkOperand('B', sizeB, s.transB ? s.n : s.k, s.transB ? s.k : s.n, s.ldb, s.offsetB, s.strideB, s.batch);
   checkOperand('C', numel(c.shape), s.m, s.n, s.ldc, s.offsetC, s.strideC, s.batch);
   if (bias) checkOperand('bias', numel(bias.shape), 1, s.n, s.n, s.biasOffset, s.biasStride, s.batch);
   require(Number.isFinite(s.alpha), OP, `alpha = ${s.alpha} must be finite`);
 }
 
-/** Uniform fields in the order of the WGSL Params struct. */
-function matmulParams(s: ResolvedMatmul): UniformField[] {
+/** Uniform fields in the order of the WGSL Params struct; K in `splits` ranges of kSplit elements. */
+function matmulParams(s: ResolvedMatmul, kSplit = s.k, splits = 1): UniformField[] {
   const u = (v: number): UniformField => ['u32', v];
   return [
     u(s.m), u(s.n), u(s.k), u(s.lda), u(s.ldb), u(s.ldc), u(s.offsetA), u(s.offsetB), u(s.offsetC),
-    u(s.strideA), u(s.strideB), u(s.strideC), u(s.biasOffset), u(s.biasStride), ['f32', s.alpha],
+    u(s.strideA), u(s.strideB), u(s.strideC), u(s.biasOffset), u(s.biasStride), ['f32', s.alpha], u(kSplit), u(splits),
   ];
 }
 
-/** The tiled matmul of `spec` (see MatmulLayout) writing into c. */
-export function matmul(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch {
+/** The resolved layout, checked, with the spec's split request (validated) and storage. */
+function prepare(c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec) {
   const s = resolveMatmul(spec);
-  checkMatmul(s, c, a, b, spec.bias);
+  const storage = { a: spec.storageA ?? 'f32', b: spec.storageB ?? 'f32' } as const;
+  checkMatmul(s, c, a, b, spec.bias, storage);
+  const split = spec.splitK ?? 'auto';
+  require(split === 'auto' || (Number.isInteger(split) && split >= 1), OP, `splitK = ${split} must be 'auto' or an integer >= 1`);
+  return { s, storage, split };
+}
+
+/** One dispatch of the tiled kernel; `splits` > 1 writes raw partial sums of K ranges (see the shader). */
+function tiledDispatch(
+  gpu: Gpu, s: ResolvedMatmul, storage: { a: MatmulStorage; b: MatmulStorage }, hasBias: boolean,
+  resources: Resource[], kSplit = s.k, splits = 1,
+): Dispatch {
   const tileRows = matmulTileRows(s.m, s.n, s.batch);
   const pipeline = gpu.pipelines.get(SHADER, 'matmul', {
     TRANS_A: s.transA,
     TRANS_B: s.transB,
-    HAS_BIAS: spec.bias !== undefined,
+    HAS_BIAS: hasBias,
     RELU: s.relu,
     ACCUMULATE: s.accumulate,
     TILE_M: tileRows,
+    A_F16: storage.a === 'f16',
+    B_F16: storage.b === 'f16',
   });
-  const params = createUniform(gpu, matmulParams(s), 'matmul params');
-  // Without a bias the binding still exists in the layout; A (read-only too) stands in for it.
-  const resources = [params, c.buffer, a.buffer, b.buffer, (spec.bias ?? a).buffer];
-  const grid = [ceilDiv(s.n, MATMUL_TILE_N), ceilDiv(s.m, tileRows), s.batch] as const;
-  return makeDispatch(gpu, OP, pipeline, resources, grid);
+  const params = createUniform(gpu, matmulParams(s, kSplit, splits), 'matmul params');
+  const grid = [ceilDiv(s.n, MATMUL_TILE_N), ceilDiv(s.m, tileRows), s.batch * splits] as const;
+  return makeDispatch(gpu, OP, pipeline, [params, ...resources], grid);
+}
+
+/**
+ * The tiled matmul of `spec` (see MatmulSpec) writing into c, as one dispatch (never split along K; see
+ * matmulDispatches for that). Without a bias the binding still exists in the layout; A stands in for it.
+ */
+export function matmul(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch {
+  const { s, storage, split } = prepare(c, a, b, spec);
+  require(spec.splitK === undefined || split === 1, OP, `matmul() makes one dispatch: splitK ${split} needs matmulDispatches()`);
+  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c.buffer, (spec.bias ?? a).buffer, a.buffer, b.buffer]);
+}
+
+// Scratch of split-K partial sums: one buffer per device, shared by every split matmul and grown when a
+// bigger one is built. Sharing is safe because a queue runs dispatches one after another and each split
+// matmul's reduction directly follows its partial pass (Dispatches built earlier keep the buffer they got).
+const scratchByDevice = new WeakMap<GPUDevice, GPUBuffer>();
+
+function splitScratch(gpu: Gpu, elements: number): GPUBufferBinding {
+  const size = Math.ceil((elements * 4) / 256) * 256;
+  let buffer = scratchByDevice.get(gpu.device);
+  if (!buffer || buffer.size < size) {
+    gpu.counters.buffers++;
+    buffer = gpu.device.createBuffer({ size, usage: Usage.STORAGE, label: 'matmul split-K partial sums' });
+    scratchByDevice.set(gpu.device, buffer);
+  }
+  return { buffer, offset: 0, size: elements * 4 };
+}
+
+/**
+ * The matmul of `spec` as a dispatch list: one tiled dispatch, or, when split along K (spec.splitK,
+ * default matmulSplitK), a partial-sum pass over K ranges into a scratch buffer followed by a reduction
+ * that adds the ranges in order and applies the epilogue (alpha, bias, ReLU, accumulate) once.
+ * The scratch is allocated here, once (see splitScratch).
+ */
+export function matmulDispatches(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch[] {
+  const { s, storage, split } = prepare(c, a, b, spec);
+  const hasBias = spec.bias !== undefined;
+  const bias = (spec.bias ?? a).buffer;
+  const { kSplit, splits } = splitPlan(s, split);
+  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, [c.buffer, bias, a.buffer, b.buffer])];
+  const plane = s.m * s.n;
+  const scratch = splitScratch(gpu, s.batch * splits * plane);
+  // Partial sums: C is the scratch, dense (ldc n, one m·n plane per batch entry and split), no epilogue.
+  const raw: ResolvedMatmul = { ...s, offsetC: 0, ldc: s.n, strideC: plane, alpha: 1, relu: false, accumulate: false, biasOffset: 0, biasStride: 0 };
+  const partial = tiledDispatch(gpu, raw, storage, false, [scratch, a.buffer, a.buffer, b.buffer], kSplit, splits);
+  const pipeline = gpu.pipelines.get(SHADER, 'matmul_reduce', { HAS_BIAS: hasBias, RELU: s.relu, ACCUMULATE: s.accumulate });
+  const params = createUniform(gpu, matmulParams(s, kSplit, splits), 'matmul reduce params');
+  const reduce = makeDispatch(gpu, `${OP} split-K reduce`, pipeline, [params, c.buffer, bias, scratch], [ceilDiv(s.n, 64), s.m, s.batch]);
+  return [partial, reduce];
 }
 
 /** c (m, n) = a (m, k) @ b (k, n), dense, one thread per output: the floor the tiled kernel must beat. */

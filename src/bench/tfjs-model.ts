@@ -8,10 +8,10 @@
 // library ops (fused matmul + bias + ReLU where TF.js has it), no custom kernels.
 // Shapes: B sentences, S source / T target positions, D width, M heads, dk = D/M, F FFN width, V vocab.
 import type * as TfCore from '@tensorflow/tfjs-core';
-import type { Tf } from './tfjs-setup.ts';
-import { headDim, type ModelConfig } from '../../model/config.ts';
-import { PAD, type Batch } from '../../model/batch.ts';
-import { readParam, type ParamTable } from '../../model/params.ts';
+import type { Tf } from './tfjs.ts';
+import { headDim, type ModelConfig } from '../model/config.ts';
+import { PAD, type Batch } from '../model/batch.ts';
+import { readParam, type ParamTable } from '../model/params.ts';
 
 type T2 = TfCore.Tensor2D;
 type T4 = TfCore.Tensor4D;

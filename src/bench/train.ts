@@ -1,50 +1,36 @@
 // Whole training steps side by side: our engine (src/train/trainer.ts) and the TF.js baseline
-// (tfjs-model.ts) from the same initial weights on the same batch (B sentences × 32 source + 32 target
-// positions: 2048 padded tokens at `tiny`, 4096 at `small`), dropout 0 in both. First a check: the losses of
-// the first CHECK_STEPS optimizer steps (same learning-rate schedule) must agree within 1e-3 relative.
-// The check steps are also the warm-up. Then steady-state throughput: N steps enqueued back to back and
-// one wait at the end (sleeping through most of it: dawn.node's await busy-polls a core the software
-// driver needs), best of `rounds` rounds, the engines taking turns. tokens/s counts the non-PAD target
-// tokens, as bench:train does. Our weighted model takes its turns too (our engine only) and is reported
-// relative to our baseline.
-import type { Gpu } from '../../gpu/device.ts';
-import { sleepBlocking } from '../../gpu/timing.ts';
-import { presetConfig, type ModelConfig, type Variant } from '../../model/config.ts';
-import { buildParamTable } from '../../model/params.ts';
-import { initParams, SeededRandom } from '../../model/init.ts';
-import { makeBatch, type Batch } from '../../data/batching.ts';
-import { Trainer, type TrainerOptions } from '../../train/trainer.ts';
-import { mainLearningRate } from '../../train/schedule.ts';
+// (tfjs-model.ts) from the same initial weights on the same batch (cases.ts: B sentences × 32 source + 32
+// target positions, 2048 padded tokens at `tiny`, 4096 at `small`; 8 × (8 + 8) for the micro model of the
+// tiny size), dropout 0 in both. First a check: the losses of the first CHECK_STEPS optimizer steps (same
+// learning-rate schedule) must agree within 1e-3 relative. The check steps are also the warm-up. Then
+// steady-state throughput: N steps enqueued back to back and one wait at the end (host.sleep through most
+// of it: in Node, dawn.node's await busy-polls a core the software driver needs), best of `rounds` rounds,
+// the engines taking turns. tokens/s counts the non-PAD target tokens, as bench:train does. Our weighted
+// model takes its turns too (our engine only) and is reported relative to our baseline.
+import type { Gpu } from '../gpu/device.ts';
+import type { ModelConfig } from '../model/config.ts';
+import { buildParamTable } from '../model/params.ts';
+import { initParams, SeededRandom } from '../model/init.ts';
+import { makeBatch, type Batch } from '../data/batching.ts';
+import { Trainer, type TrainerOptions } from '../train/trainer.ts';
+import { mainLearningRate } from '../train/schedule.ts';
+import { benchModelConfig, trainPresets, trainShape } from './cases.ts';
+import type { BenchHost, BenchSize, SideBySideTrainRow } from './report.ts';
 import { TfjsBaseline, TfjsTrainer, disposeTfjsBatch, tfjsBatch, type TfjsBatch } from './tfjs-model.ts';
-import { countTfjsDispatches, submitTfjs, type TfjsSetup } from './tfjs-setup.ts';
-
-export interface SideBySideTrainRow {
-  preset: string;
-  variant: Variant;
-  batch: string;
-  ours_tokens_per_s: number;
-  /** null for the weighted model (TF.js runs the baseline only). */
-  tfjs_tokens_per_s: number | null;
-  /** ours / tfjs tokens per second (above 1: ours faster); null for the weighted model. */
-  ratio: number | null;
-  ours_ms_per_step: number;
-  tfjs_ms_per_step: number | null;
-  /** Wall ms of the last checked step alone (recorded, submitted and awaited with its loss read back). */
-  ours_checked_step_ms: number;
-  tfjs_checked_step_ms: number | null;
-  /** Compute dispatches per training step (TF.js: the programs its backend records in one step). */
-  ours_dispatches_per_step: number;
-  tfjs_dispatches_per_step: number | null;
-  /** Our tokens/s relative to our own baseline at this preset (1 for the baseline). */
-  relative_to_our_baseline: number;
-  /** Losses of the first steps in each engine, and whether they agree (baseline only). */
-  loss_check: { ours: number[]; tfjs: number[]; max_rel_diff: number; equal: boolean } | null;
-}
+import { countTfjsDispatches, submitTfjs, type TfjsSetup } from './tfjs.ts';
 
 export interface TrainBenchOptions {
+  size: BenchSize;
   presets: string[];
   steps: number;
   rounds: number;
+}
+
+/** What every contender needs: the device, TF.js, and where to sleep and write. */
+interface Ctx {
+  gpu: Gpu;
+  setup: TfjsSetup;
+  host: BenchHost;
 }
 
 const CHECK_STEPS = 3;
@@ -59,10 +45,6 @@ function syntheticBatch(vocab: number, batch: number, srcLen: number, tgtLen: nu
   return makeBatch(Array.from({ length: batch }, () => ({ src: ids(srcLen - 1), tgt: ids(tgtLen - 1) })), srcLen, tgtLen);
 }
 
-function configFor(preset: string, variant: Variant): ModelConfig {
-  return { ...presetConfig(preset, variant), dropout: 0 };
-}
-
 const lrAt = (config: ModelConfig, step: number) =>
   mainLearningRate({ ...TRAINER_OPTIONS, dModel: config.dModel, encLayers: config.encLayers }, step);
 
@@ -71,11 +53,11 @@ const lrAt = (config: ModelConfig, step: number) =>
  * tells how long to sleep. `finish` submits whatever is still recorded and returns a promise of the
  * device being idle.
  */
-async function timeSteps(enqueue: () => void, finish: () => Promise<void>, steps: number, expectMs: number): Promise<number> {
+async function timeSteps(host: BenchHost, enqueue: () => void, finish: () => Promise<void>, steps: number, expectMs: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) enqueue();
   const done = finish();
-  sleepBlocking(0.9 * expectMs * steps - (performance.now() - t0));
+  host.sleep(0.9 * expectMs * steps - (performance.now() - t0));
   await done;
   return (performance.now() - t0) / steps;
 }
@@ -90,7 +72,7 @@ interface Contender {
 }
 
 /** Our trainer on `batch`: the first CHECK_STEPS steps one by one (each awaited), then the timing closure. */
-async function ourContender(gpu: Gpu, config: ModelConfig, params: Float32Array, batch: Batch): Promise<Contender> {
+async function ourContender({ gpu, host }: Ctx, config: ModelConfig, params: Float32Array, batch: Batch): Promise<Contender> {
   const trainer = new Trainer(gpu, config, TRAINER_OPTIONS, { params });
   const losses: number[] = [];
   trainer.onMetrics = (m) => losses.push(m.loss);
@@ -101,12 +83,12 @@ async function ourContender(gpu: Gpu, config: ModelConfig, params: Float32Array,
     await trainer.flush();
     checkStepMs = performance.now() - t0;
   }
-  const time = (steps: number, expectMs: number) => timeSteps(() => trainer.trainStep(batch, false), () => trainer.flush(), steps, expectMs);
+  const time = (steps: number, expectMs: number) => timeSteps(host, () => trainer.trainStep(batch, false), () => trainer.flush(), steps, expectMs);
   return { losses, checkStepMs, dispatchesPerStep: trainer.dispatchesPerStep(batch), time, dispose: () => trainer.destroy() };
 }
 
 /** The TF.js baseline on `batch`: the first CHECK_STEPS steps one by one (each loss read), then the timing closure. */
-async function tfjsContender(setup: TfjsSetup, config: ModelConfig, params: Float32Array, batch: Batch, tag: string): Promise<Contender> {
+async function tfjsContender({ setup, host }: Ctx, config: ModelConfig, params: Float32Array, batch: Batch, tag: string): Promise<Contender> {
   const { tf } = setup;
   const model = new TfjsBaseline(tf, config, buildParamTable(config), params, tag);
   const trainer = new TfjsTrainer(tf, model);
@@ -125,8 +107,8 @@ async function tfjsContender(setup: TfjsSetup, config: ModelConfig, params: Floa
   await finish();
   const time = async (steps: number, expectMs: number) => {
     const tensors = tf.memory().numTensors;
-    const ms = await timeSteps(() => void trainer.step(x, lrAt(config, ++step), false), finish, steps, expectMs);
-    if (tf.memory().numTensors !== tensors) console.error(`warning: TF.js tensors went from ${tensors} to ${tf.memory().numTensors} over ${steps} steps`);
+    const ms = await timeSteps(host, () => void trainer.step(x, lrAt(config, ++step), false), finish, steps, expectMs);
+    if (tf.memory().numTensors !== tensors) host.note(`warning: TF.js tensors went from ${tensors} to ${tf.memory().numTensors} over ${steps} steps`);
     return ms;
   };
   const dispose = () => {
@@ -137,14 +119,22 @@ async function tfjsContender(setup: TfjsSetup, config: ModelConfig, params: Floa
   return { losses, checkStepMs, dispatchesPerStep, time, dispose };
 }
 
+/** Await a contender's preparation (build, compile, checked steps), noting how long it took. */
+async function prepared(host: BenchHost, label: string, contender: Promise<Contender>): Promise<Contender> {
+  const t0 = performance.now();
+  const c = await contender;
+  host.note(`  ${label}: built, compiled and ${CHECK_STEPS} checked steps in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return c;
+}
+
 /** Best ms per step of each contender over `rounds` rounds of `steps` steps, the contenders taking turns. */
-async function timeInTurns(contenders: { c: Contender; label: string }[], o: TrainBenchOptions): Promise<number[]> {
+async function timeInTurns(host: BenchHost, contenders: { c: Contender; label: string }[], o: TrainBenchOptions): Promise<number[]> {
   const best = contenders.map(() => Infinity);
   for (let r = 0; r < o.rounds; r++) {
     for (const [i, { c, label }] of contenders.entries()) {
       const ms = await c.time(o.steps, Math.min(c.checkStepMs, best[i]));
       best[i] = Math.min(best[i], ms);
-      console.error(`  ${label}, round ${r + 1}: ${ms.toFixed(0)} ms/step (one checked step: ${c.checkStepMs.toFixed(0)} ms)`);
+      host.note(`  ${label}, round ${r + 1}: ${ms.toFixed(0)} ms/step (one checked step: ${c.checkStepMs.toFixed(0)} ms)`);
     }
   }
   return best;
@@ -157,19 +147,19 @@ function relDiff(a: number[], b: number[]): number {
 const r3 = (x: number) => Number(x.toPrecision(3));
 
 /** Baseline side by side, then our weighted model, for one preset. */
-async function benchPreset(gpu: Gpu, setup: TfjsSetup, preset: string, o: TrainBenchOptions): Promise<SideBySideTrainRow[]> {
-  const [srcLen, tgtLen] = [32, 32];
-  const batchSize = (preset === 'tiny' ? 2048 : 4096) / (srcLen + tgtLen);
-  const baseConfig = configFor(preset, 'baseline');
+async function benchPreset(ctx: Ctx, preset: string, o: TrainBenchOptions): Promise<SideBySideTrainRow[]> {
+  const { batch: batchSize, srcLen, tgtLen } = trainShape(preset);
+  const baseConfig = benchModelConfig(preset, 'baseline');
   const batch = syntheticBatch(baseConfig.vocab, batchSize, srcLen, tgtLen);
   const shape = `${batchSize}x${srcLen}+${tgtLen}`;
   const baseParams = initParams(buildParamTable(baseConfig), SEED);
-  const ours = await ourContender(gpu, baseConfig, baseParams, batch);
-  const theirs = await tfjsContender(setup, baseConfig, baseParams, batch, preset);
+  const ours = await prepared(ctx.host, `${preset} baseline, ours`, ourContender(ctx, baseConfig, baseParams, batch));
+  const theirs = await prepared(ctx.host, `${preset} baseline, tfjs`, tfjsContender(ctx, baseConfig, baseParams, batch, preset));
   const maxRel = relDiff(theirs.losses, ours.losses);
-  const weightedConfig = configFor(preset, 'weighted');
-  const weighted = await ourContender(gpu, weightedConfig, initParams(buildParamTable(weightedConfig), SEED), batch);
-  const [oursMs, tfMs, weightedMs] = await timeInTurns([
+  const weightedConfig = benchModelConfig(preset, 'weighted');
+  const weightedParams = initParams(buildParamTable(weightedConfig), SEED);
+  const weighted = await prepared(ctx.host, `${preset} weighted, ours`, ourContender(ctx, weightedConfig, weightedParams, batch));
+  const [oursMs, tfMs, weightedMs] = await timeInTurns(ctx.host, [
     { c: ours, label: `${preset} baseline, ours` }, { c: theirs, label: `${preset} baseline, tfjs` }, { c: weighted, label: `${preset} weighted, ours` },
   ], o);
   for (const c of [ours, theirs, weighted]) c.dispose();
@@ -192,21 +182,26 @@ async function benchPreset(gpu: Gpu, setup: TfjsSetup, preset: string, o: TrainB
   ];
 }
 
-/** Every preset, printing rows as they finish. */
-export async function benchTrainSideBySide(gpu: Gpu, setup: TfjsSetup, o: TrainBenchOptions): Promise<SideBySideTrainRow[]> {
+/** Every preset of the size, logging a table line and reporting each row as it finishes. */
+export async function benchTrainSideBySide(gpu: Gpu, setup: TfjsSetup, o: TrainBenchOptions, host: BenchHost): Promise<SideBySideTrainRow[]> {
   const widths = [7, 9, 9, 11, 11, 7, 8, 12, 40];
-  const line = (cells: Array<string | number>) => console.log(cells.map((x, i) => String(x).padEnd(widths[i])).join(' '));
+  const line = (cells: Array<string | number>) => host.log(cells.map((x, i) => String(x).padEnd(widths[i])).join(' '));
   line(['preset', 'variant', 'batch', 'ours tok/s', 'tfjs tok/s', 'ratio', 'vs ours', 'dispatches', 'loss check (ours / tfjs, steps 1..3)']);
   const rows: SideBySideTrainRow[] = [];
-  for (const preset of o.presets) {
-    for (const r of await benchPreset(gpu, setup, preset, o)) {
+  for (const preset of trainPresets(o.size, o.presets)) {
+    for (const r of await benchPreset({ gpu, setup, host }, preset, o)) {
       rows.push(r);
-      const check = r.loss_check
-        ? `${r.loss_check.equal ? 'ok' : 'MISMATCH'} ${r.loss_check.ours.map((x) => x.toFixed(4)).join(',')} / ${r.loss_check.tfjs.map((x) => x.toFixed(4)).join(',')}`
-        : '';
-      const dispatches = `${r.ours_dispatches_per_step}/${r.tfjs_dispatches_per_step ?? '-'}`;
-      line([r.preset, r.variant, r.batch, r.ours_tokens_per_s, r.tfjs_tokens_per_s ?? '-', r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.relative_to_our_baseline, dispatches, check]);
+      host.onTrainRow?.(r);
+      line([r.preset, r.variant, r.batch, r.ours_tokens_per_s, r.tfjs_tokens_per_s ?? '-', r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.relative_to_our_baseline, dispatchCell(r), lossCheckCell(r)]);
     }
   }
   return rows;
+}
+
+const dispatchCell = (r: SideBySideTrainRow) => `${r.ours_dispatches_per_step}/${r.tfjs_dispatches_per_step ?? '-'}`;
+
+function lossCheckCell(r: SideBySideTrainRow): string {
+  if (!r.loss_check) return '';
+  const c = r.loss_check;
+  return `${c.equal ? 'ok' : 'MISMATCH'} ${c.ours.map((x) => x.toFixed(4)).join(',')} / ${c.tfjs.map((x) => x.toFixed(4)).join(',')}`;
 }
