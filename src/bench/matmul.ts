@@ -1,7 +1,8 @@
 // Matmul side by side: our tiled kernel against tf.matMul on TF.js's WebGPU backend, on the same device,
 // the same operands and the same shapes (the kernel bench's cases: squares and the model's own shapes,
 // transposes, the batched per-branch FFN as a 3-D tf.matMul). Each case is first checked: both products
-// agree within 1e-3 of the largest magnitude. Timing, steady state after warm-up, best of a few rounds:
+// agree within 1e-3 of the largest magnitude. Timing, steady state after warm-up, best of 5 rounds taken
+// in turn (ours, TF.js, ours, ...) so that load on a shared machine hits both sides alike:
 //   ours:  timestamp queries around N repeats in one pass (src/gpu/timing.ts), else wall clock;
 //   tfjs:  tf.time() kernelMs (TF.js's per-program timestamp queries) over N calls, else (and also,
 //          as `tfjs_wall_gflops`) wall clock of N calls until the device is idle.
@@ -27,14 +28,13 @@ function shapeName(s: ReturnType<typeof resolveMatmul>): string {
 /** Repeats per round so that a round takes about `roundMs`. */
 const repeatsFor = (roundMs: number, oneMs: number) => Math.max(1, Math.min(200, Math.round(roundMs / Math.max(oneMs, 1e-3))));
 
-/** Ours: best of `rounds` timer measurements after one timed warm-up. */
-async function timeOurs(gpu: Gpu, timer: GpuTimer, dispatches: Dispatch[], roundMs: number, rounds: number): Promise<number> {
+/** Ours: a timed warm-up sets the repeats; each round is one timer measurement of that many repeats. */
+async function oursRounds(gpu: Gpu, timer: GpuTimer, dispatches: Dispatch[], roundMs: number): Promise<() => Promise<number>> {
   const t0 = performance.now();
   await runDispatches(gpu, dispatches);
-  let best = await timer.time(dispatches, 1, 0, performance.now() - t0);
-  const repeats = repeatsFor(roundMs, best);
-  for (let r = 0; r < rounds; r++) best = Math.min(best, await timer.time(dispatches, repeats, 0, best));
-  return best;
+  const first = await timer.time(dispatches, 1, 0, performance.now() - t0);
+  const repeats = repeatsFor(roundMs, first);
+  return () => timer.time(dispatches, repeats, 0, first);
 }
 
 interface TfTiming {
@@ -42,8 +42,8 @@ interface TfTiming {
   wallMs: number;
 }
 
-/** TF.js: warm-up, then best of `rounds` of N calls by tf.time kernelMs (when available) and by wall clock. */
-async function timeTfjs(setup: TfjsSetup, sleep: BenchHost['sleep'], call: () => TfCore.Tensor, roundMs: number, rounds: number): Promise<TfTiming> {
+/** TF.js: warm-up sets the repeats; each round is N calls by wall clock, then by tf.time kernelMs (when available). */
+async function tfjsRounds(setup: TfjsSetup, sleep: BenchHost['sleep'], call: () => TfCore.Tensor, roundMs: number): Promise<() => Promise<TfTiming>> {
   const { tf } = setup;
   const wallRound = async (repeats: number, expectMs: number): Promise<number> => {
     const start = performance.now();
@@ -63,21 +63,35 @@ async function timeTfjs(setup: TfjsSetup, sleep: BenchHost['sleep'], call: () =>
     await warm.data();
     warm.dispose();
   }
-  let wall = await wallRound(1, 0);
-  const repeats = repeatsFor(roundMs, wall);
-  for (let r = 0; r < rounds; r++) wall = Math.min(wall, await wallRound(repeats, wall));
-  if (!setup.timestampQuery) return { kernelMs: null, wallMs: wall };
-  let kernel = Infinity;
-  for (let r = 0; r < rounds; r++) {
+  const first = await wallRound(1, 0);
+  const repeats = repeatsFor(roundMs, first);
+  return async () => {
+    const wallMs = await wallRound(repeats, first);
+    if (!setup.timestampQuery) return { kernelMs: null, wallMs };
     const outs: TfCore.Tensor[] = [];
     const info = await tf.time(() => {
       for (let i = 0; i < repeats; i++) outs.push(call());
-      sleep(0.85 * wall * repeats); // the kernels were submitted one by one (one query each)
+      sleep(0.85 * wallMs * repeats); // the kernels were submitted one by one (one query each)
     });
     outs.forEach((t) => t.dispose());
-    kernel = Math.min(kernel, info.kernelMs as number / repeats);
+    return { kernelMs: (info.kernelMs as number) / repeats, wallMs };
+  };
+}
+
+/**
+ * Best of `rounds` for each side, the rounds interleaved (ours, TF.js, ours, ...) so that a slow period of
+ * a shared machine hits both sides alike.
+ */
+async function timeInterleaved(ours: () => Promise<number>, theirs: () => Promise<TfTiming>, rounds: number): Promise<{ oursMs: number; tf: TfTiming }> {
+  let oursMs = Infinity;
+  const tf: TfTiming = { kernelMs: null, wallMs: Infinity };
+  for (let r = 0; r < rounds; r++) {
+    oursMs = Math.min(oursMs, await ours());
+    const t = await theirs();
+    tf.wallMs = Math.min(tf.wallMs, t.wallMs);
+    if (t.kernelMs !== null) tf.kernelMs = Math.min(tf.kernelMs ?? Infinity, t.kernelMs);
   }
-  return { kernelMs: kernel, wallMs: wall };
+  return { oursMs, tf };
 }
 
 /** One case: same random operands in both, products compared, then both timed. */
@@ -103,9 +117,9 @@ async function benchCase(gpu: Gpu, timer: GpuTimer, setup: TfjsSetup, host: Benc
     diff = Math.max(diff, Math.abs(ours[i] - theirs[i]));
     scale = Math.max(scale, Math.abs(theirs[i]));
   }
-  const rounds = 3;
-  const oursMs = await timeOurs(gpu, timer, dispatches, roundMs, rounds);
-  const t = await timeTfjs(setup, (ms) => host.sleep(ms), call, roundMs, rounds);
+  const ourRound = await oursRounds(gpu, timer, dispatches, roundMs);
+  const theirRound = await tfjsRounds(setup, (ms) => host.sleep(ms), call, roundMs);
+  const { oursMs, tf: t } = await timeInterleaved(ourRound, theirRound, 5);
   tfA.dispose();
   tfB.dispose();
   for (const x of [ta, tb, tc]) releaseTensor(gpu, x);
