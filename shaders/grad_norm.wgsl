@@ -16,6 +16,7 @@ struct Params {
   chunk: u32,
   groups: u32,
   clip: f32,
+  halt: u32,   // 1: once a step was non-finite (status.skipped > 0), every later step is too
 }
 
 struct Partial {
@@ -80,7 +81,8 @@ fn grad_norm_final(@builtin(local_invocation_index) lid: u32) {
   reduce_workgroup(lid, sum, bad);
   if (lid == 0u) {
     let sumsq = wg_sum[0];
-    let nonfinite = wg_bad[0] | u32(is_nonfinite(sumsq));
+    let halted = params.halt != 0u && status.skipped > 0u;
+    let nonfinite = wg_bad[0] | u32(is_nonfinite(sumsq)) | u32(halted);
     let norm = sqrt(sumsq);
     let clipping = params.clip > 0.0 && norm > params.clip && nonfinite == 0u;
     status.norm = norm;

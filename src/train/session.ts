@@ -238,7 +238,8 @@ export class Session {
   }
 
   private onMetrics(generation: number, run: TrainingRun, m: StepMetrics): void {
-    if (this.generation !== generation) return;
+    // A stopped run's steps that were already queued (the trainer halted them: they changed nothing).
+    if (this.generation !== generation || run.state === 'stopped') return;
     run.record(m);
     this.flushTimer ??= setTimeout(() => this.flushMetrics(), METRICS_INTERVAL_MS);
     if (m.nonfinite && run.state === 'active') {

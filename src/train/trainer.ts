@@ -82,6 +82,9 @@ export class Trainer {
   private readonly timestamps: { querySet: GPUQuerySet; resolve: GPUBuffer; offset: number } | null = null;
   /** Steps completed (the next step is step + 1). */
   step: number;
+  /** The first step whose gradient was NaN/Inf, once its metrics came back: from it on nothing is
+   *  updated (the gradient-norm kernel halts), so the weights are those after step haltedAt - 1. */
+  haltedAt: number | null = null;
   /** Called with the metrics of every reported step, in step order. */
   onMetrics: (m: StepMetrics) => void = () => {};
   private pending = 0;
@@ -108,7 +111,7 @@ export class Trainer {
     this.seeds = uploadTensor(gpu, [0, 0, 0, 0], [4], 'u32', 'seeds');
     this.status = createStepStatus(gpu);
     this.schedule = createAdamSchedule(gpu, 2);
-    this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip });
+    this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip, haltAfterNonfinite: true });
     this.step = state?.step ?? 0;
     // Readback slot layout: loss, tokens | step status (4) | kappa/alpha | (8-aligned) begin, end timestamps.
     const metricsBytes = (2 + 4 + this.table.branchRange.count) * 4;
@@ -319,6 +322,7 @@ export class Trainer {
     const m = this.config.branches;
     const values = f.subarray(6);
     const layers = this.branchedLayers();
+    if (status.nonfinite && this.haltedAt === null) this.haltedAt = step;
     let gpuMs: number | null = null;
     if (this.timestamps) {
       const [begin, end] = new BigUint64Array(bytes, this.timestamps.offset, 2);
@@ -354,7 +358,9 @@ export class Trainer {
   async checkpoint(extras: Record<string, unknown> = {}): Promise<Checkpoint> {
     await this.flush();
     const [params, m, v] = await Promise.all([readTensor(this.gpu, this.params), readTensor(this.gpu, this.m), readTensor(this.gpu, this.v)]);
-    return { config: this.config, params, step: this.step, adam: { m, v }, extras };
+    // After a NaN/Inf step the weights and moments are those of the last good step.
+    const step = this.haltedAt === null ? this.step : this.haltedAt - 1;
+    return { config: this.config, params, step, adam: { m, v }, extras };
   }
 
   /** A translator reading this trainer's live weights (decoding graphs compile on first use). */

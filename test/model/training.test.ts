@@ -1,6 +1,6 @@
 // Training behaviour beyond parity: resuming from a checkpoint continues exactly as the uninterrupted
 // run; the three weightings keep kappa/alpha as model.md says; freezing holds them for the last steps;
-// a NaN gradient leaves the weights untouched and is reported.
+// a NaN gradient leaves the weights untouched and is reported, and halts the trainer.
 import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
 import { validateModelConfig, type Weighting } from '../../src/model/config.ts';
@@ -85,6 +85,21 @@ describe('training', () => {
     expect(m.nonfinite).toBe(true);
     const after = await readTensor(gpu, trainer.params);
     expect(Array.from(after).map((x, i) => (Number.isNaN(poisoned[i]) ? 0 : x))).toEqual(Array.from(poisoned).map((x) => (Number.isNaN(x) ? 0 : x)));
+    trainer.destroy();
+  });
+
+  it('after a NaN/Inf step the trainer halts: steps queued behind it change nothing; the checkpoint is the last good step', async () => {
+    const gpu = await testGpu();
+    const trainer = new Trainer(gpu, config(), options);
+    await run(trainer, 0, 2);
+    const good = await readTensor(gpu, trainer.params);
+    trainer.poisonNextStep(); // step 3's gradient gets a NaN after the backward pass
+    const later = await run(trainer, 2, 6); // steps 4-6 have finite gradients of their own
+    expect(later.map((m) => [m.step, m.nonfinite])).toEqual([[3, true], [4, true], [5, true], [6, true]]);
+    expect(trainer.haltedAt).toBe(3);
+    expect(Array.from(await readTensor(gpu, trainer.params))).toEqual(Array.from(good));
+    const ckpt = await trainer.checkpoint();
+    expect(ckpt.step).toBe(2);
     trainer.destroy();
   });
 });

@@ -51,6 +51,9 @@ export interface GradNormOptions {
   count?: number;
   /** Clip the global norm to this value; 0 (default) turns clipping off. */
   clip?: number;
+  /** Halt after the first non-finite step: every later step reports non-finite too, so the optimizer
+   *  writes nothing from then on (steps already queued behind a diverging one cannot move the weights). */
+  haltAfterNonfinite?: boolean;
 }
 
 export interface GradNorm {
@@ -73,7 +76,7 @@ export function gradNorm(gpu: Gpu, grads: GpuTensor, status: GpuTensor, opts: Gr
   const chunk = Math.ceil(count / groups);
   const fields = (clip: number): UniformField[] => {
     require(clip >= 0 && Number.isFinite(clip), op, `clip ${clip} must be finite and >= 0 (0 = off)`);
-    return [['u32', offset], ['u32', count], ['u32', chunk], ['u32', groups], ['f32', clip]];
+    return [['u32', offset], ['u32', count], ['u32', chunk], ['u32', groups], ['f32', clip], ['u32', opts.haltAfterNonfinite ? 1 : 0]];
   };
   const params = createUniform(gpu, fields(opts.clip ?? 0));
   const partials = gpu.pool.acquire(groups * 8, undefined, 'grad norm partials');
