@@ -9,7 +9,7 @@ import { encodeDispatches, type Dispatch } from '../gpu/kernel.ts';
 import { Usage } from '../gpu/buffers.ts';
 import { createTensor, readTensor, uploadTensor, type GpuTensor } from '../gpu/tensor.ts';
 import { adamUpdate, createAdamSchedule, type AdamSchedule } from '../gpu/kernels/adam.ts';
-import { createStepStatus, decodeStepStatus, gradNorm, type GradNorm, type StepStatus } from '../gpu/kernels/grad_norm.ts';
+import { createStepStatus, gradNorm, type GradNorm } from '../gpu/kernels/grad_norm.ts';
 import { simplexProject } from '../gpu/kernels/simplex.ts';
 import { writeDropoutSeed } from '../gpu/kernels/dropout.ts';
 import { rngHash } from '../reference/rng.ts';
@@ -23,6 +23,7 @@ import type { Batch } from '../model/batch.ts';
 
 export type { Batch };
 import { Translator } from './translate.ts';
+import { MetricsRing, type SlotValues } from './metrics-ring.ts';
 import { branchLearningRate, branchesFrozen, mainLearningRate, type ScheduleConfig } from './schedule.ts';
 
 
@@ -60,9 +61,6 @@ interface Bucket {
   trainFrozen: Dispatch[];
 }
 
-/** Metrics readbacks in flight at most; a step finding none free reports nothing (it never waits). */
-const READBACK_SLOTS = 8;
-
 export class Trainer {
   readonly table: ParamTable;
   readonly params: GpuTensor<'f32'>;
@@ -76,10 +74,7 @@ export class Trainer {
   private readonly buckets = new Map<string, Bucket>();
   /** Activation/gradient buffers shared by all buckets (their steps never overlap). */
   private readonly arena: GPUBuffer[] = [];
-  private readonly readbacks: GPUBuffer[] = [];
-  private readonly freeReadbacks: GPUBuffer[] = [];
-  /** Begin/end timestamps of the step's pass, two per readback slot (when timestamp-query is present). */
-  private readonly timestamps: { querySet: GPUQuerySet; resolve: GPUBuffer; offset: number } | null = null;
+  private readonly ring: MetricsRing;
   /** Steps completed (the next step is step + 1). */
   step: number;
   /** The first step whose gradient was NaN/Inf, once its metrics came back: from it on nothing is
@@ -87,7 +82,6 @@ export class Trainer {
   haltedAt: number | null = null;
   /** Called with the metrics of every reported step, in step order. */
   onMetrics: (m: StepMetrics) => void = () => {};
-  private pending = 0;
   /** Test hook (see poisonNextStep): a NaN to copy into the gradient of the next step. */
   private poison: GPUBuffer | null = null;
 
@@ -113,25 +107,7 @@ export class Trainer {
     this.schedule = createAdamSchedule(gpu, 2);
     this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip, haltAfterNonfinite: true });
     this.step = state?.step ?? 0;
-    // Readback slot layout: loss, tokens | step status (4) | kappa/alpha | (8-aligned) begin, end timestamps.
-    const metricsBytes = (2 + 4 + this.table.branchRange.count) * 4;
-    const timestampOffset = Math.ceil(metricsBytes / 8) * 8;
-    const readbackBytes = timestampOffset + 16;
-    if (gpu.features.timestampQuery) {
-      gpu.counters.buffers++;
-      this.timestamps = {
-        querySet: gpu.device.createQuerySet({ type: 'timestamp', count: 2 * READBACK_SLOTS, label: 'step timestamps' }),
-        // resolveQuerySet needs 256-byte aligned destinations: one 256-byte row per slot.
-        resolve: gpu.device.createBuffer({ size: 256 * READBACK_SLOTS, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC, label: 'step timestamps resolve' }),
-        offset: timestampOffset,
-      };
-    }
-    for (let i = 0; i < READBACK_SLOTS; i++) {
-      gpu.counters.buffers++;
-      const b = gpu.device.createBuffer({ size: readbackBytes, usage: Usage.MAP_READ | Usage.COPY_DST, label: `metrics readback ${i}` });
-      this.readbacks.push(b);
-      this.freeReadbacks.push(b);
-    }
+    this.ring = new MetricsRing(gpu, this.table.branchRange.count);
   }
 
   private scheduleConfig(): ScheduleConfig {
@@ -190,25 +166,24 @@ export class Trainer {
     const lrs = [mainLearningRate(sc, step), branchLearningRate(sc, step)];
     this.schedule.write(step, lrs);
     const frozen = branchesFrozen(sc, step);
-    const slot = report ? this.freeReadbacks.pop() : undefined;
-    const slotIndex = slot ? this.readbacks.indexOf(slot) : -1;
-    const ts = slot && this.timestamps;
+    const slot = report ? this.ring.take() : null;
     const encoder = this.gpu.device.createCommandEncoder();
     const dispatches = frozen ? bucket.trainFrozen : bucket.train;
     if (this.poison) {
       this.encodePoisoned(encoder, bucket, dispatches, this.poison);
       this.poison = null;
     } else {
-      const pass = encoder.beginComputePass(
-        ts ? { timestampWrites: { querySet: ts.querySet, beginningOfPassWriteIndex: 2 * slotIndex, endOfPassWriteIndex: 2 * slotIndex + 1 } } : undefined,
-      );
+      const pass = encoder.beginComputePass(slot === null ? undefined : this.ring.passDescriptor(slot));
       encodeDispatches(pass, dispatches);
       pass.end();
     }
-    if (slot) this.encodeReadback(encoder, bucket, slot, slotIndex);
+    if (slot !== null) this.encodeReadback(encoder, bucket, slot);
     q.submit([encoder.finish()]);
     this.step = step;
-    if (slot) this.collect(slot, step, lrs[0], performance.now() - t0);
+    if (slot !== null) {
+      const hostMs = performance.now() - t0;
+      this.ring.collect(slot, (values) => this.onMetrics(this.stepMetrics(values, step, lrs[0], hostMs)));
+    }
     return step;
   }
 
@@ -287,54 +262,25 @@ export class Trainer {
     return { loss: values[0], tokens: values[1], grads };
   }
 
-  private encodeReadback(encoder: GPUCommandEncoder, bucket: Bucket, slot: GPUBuffer, slotIndex: number): void {
+  private encodeReadback(encoder: GPUCommandEncoder, bucket: Bucket, slot: number): void {
     const stats = bucket.compiled.locate(bucket.model.stats);
-    encoder.copyBufferToBuffer(stats.tensor.buffer, stats.offset * 4, slot, 0, 8);
-    encoder.copyBufferToBuffer(this.status.buffer, 0, slot, 8, 16);
     const { offset, count } = this.table.branchRange;
-    if (count > 0) encoder.copyBufferToBuffer(this.params.buffer, offset * 4, slot, 24, count * 4);
-    const ts = this.timestamps;
-    if (ts) {
-      encoder.resolveQuerySet(ts.querySet, 2 * slotIndex, 2, ts.resolve, 256 * slotIndex);
-      encoder.copyBufferToBuffer(ts.resolve, 256 * slotIndex, slot, ts.offset, 16);
-    }
+    this.ring.encode(encoder, slot, {
+      stats: { buffer: stats.tensor.buffer, offset: stats.offset * 4 },
+      status: this.status.buffer,
+      branches: { buffer: this.params.buffer, offset: offset * 4, count },
+    });
   }
 
-  private collect(slot: GPUBuffer, step: number, lr: number, hostMs: number): void {
-    this.pending++;
-    slot.mapAsync(GPUMapMode.READ).then(
-      () => {
-        const bytes = slot.getMappedRange().slice(0);
-        slot.unmap();
-        this.freeReadbacks.push(slot);
-        this.pending--;
-        this.onMetrics(this.decodeMetrics(bytes, step, lr, hostMs));
-      },
-      () => {
-        this.pending--; // device lost or destroyed: the fault handler reports it
-      },
-    );
-  }
-
-  private decodeMetrics(bytes: ArrayBuffer, step: number, lr: number, hostMs: number): StepMetrics {
-    const f = new Float32Array(bytes);
-    const status: StepStatus = decodeStepStatus(bytes.slice(8, 24));
+  private stepMetrics(v: SlotValues, step: number, lr: number, hostMs: number): StepMetrics {
     const m = this.config.branches;
-    const values = f.subarray(6);
-    const layers = this.branchedLayers();
-    if (status.nonfinite && this.haltedAt === null) this.haltedAt = step;
-    let gpuMs: number | null = null;
-    if (this.timestamps) {
-      const [begin, end] = new BigUint64Array(bytes, this.timestamps.offset, 2);
-      // Nanoseconds; a quantized or reset clock can give end < begin: report nothing then.
-      gpuMs = end > begin ? Number(end - begin) / 1e6 : null;
-    }
+    if (v.status.nonfinite && this.haltedAt === null) this.haltedAt = step;
     return {
-      step, loss: f[0], tokens: f[1], gradNorm: status.norm, nonfinite: status.nonfinite, lr, gpuMs, hostMs,
-      branches: layers.map((layer, i) => ({
+      step, loss: v.loss, tokens: v.tokens, gradNorm: v.status.norm, nonfinite: v.status.nonfinite, lr, gpuMs: v.gpuMs, hostMs,
+      branches: this.branchedLayers().map((layer, i) => ({
         layer,
-        kappa: Array.from(values.subarray(2 * i * m, 2 * i * m + m)),
-        alpha: Array.from(values.subarray(2 * i * m + m, 2 * i * m + 2 * m)),
+        kappa: Array.from(v.branches.subarray(2 * i * m, 2 * i * m + m)),
+        alpha: Array.from(v.branches.subarray(2 * i * m + m, 2 * i * m + 2 * m)),
       })),
     };
   }
@@ -345,13 +291,13 @@ export class Trainer {
 
   /** True when the next step can report its metrics (a readback slot is free). */
   get canReport(): boolean {
-    return this.freeReadbacks.length > 0;
+    return this.ring.canReport;
   }
 
   /** Resolves when every submitted step has finished and its metrics were delivered. */
   async flush(): Promise<void> {
     await this.gpu.device.queue.onSubmittedWorkDone();
-    while (this.pending > 0) await new Promise((r) => setTimeout(r, 1));
+    while (this.ring.pending > 0) await new Promise((r) => setTimeout(r, 1));
   }
 
   /** Parameters and Adam moments as a checkpoint (waits for the GPU). */
@@ -389,9 +335,7 @@ export class Trainer {
 
   destroy(): void {
     for (const b of [...this.buckets.values(), ...this.evalBuckets.values()]) b.compiled.destroy();
-    for (const b of this.readbacks) b.destroy();
-    this.timestamps?.querySet.destroy();
-    this.timestamps?.resolve.destroy();
+    this.ring.destroy();
     for (const b of this.arena) b.destroy();
     this.translatorInstance?.destroy();
   }
