@@ -7,8 +7,9 @@ import { ceilDiv, createUniform, linearGrid, makeDispatch, require, type Dispatc
 import { createTensor, numel, type GpuTensor } from '../tensor.ts';
 
 const SHADER = 'branches';
-/** Elements per dot-product chunk (one workgroup of 256 threads, 8 each). */
-export const BRANCH_DOT_CHUNK = 2048;
+/** Elements per dot-product chunk (one workgroup of 256 threads, 32 each: fewer workgroups, each with its
+ *  barrier tree, made dkappa/dalpha 3x faster on lavapipe than 8 each; still 32 workgroups at tiny). */
+export const BRANCH_DOT_CHUNK = 8192;
 
 /** A vector at element `offset` of a larger tensor (e.g. layer l's kappa in an (L, M) buffer). */
 export interface VectorSlice {
