@@ -28,7 +28,7 @@ export function BleuChart() {
           <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#e5e7eb" />
             <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} />
-            <YAxis domain={[0, 'auto']} tick={{ fontSize: 12 }} width={40} />
+            <YAxis domain={[0, 'auto']} tick={{ fontSize: 12 }} width={48} tickFormatter={(v: number) => v.toFixed(v < 10 ? 2 : 1)} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(2) : String(v))} labelFormatter={(s) => `step ${s}`} />
             {runs.length > 1 && <Legend />}
             {runs.map((r, i) => (
