@@ -30,8 +30,8 @@ export interface Gpu {
   lost: Promise<string>;
   /** Errors the device reported outside any error scope, newest last. */
   uncapturedErrors: string[];
-  /** Set a callback for uncaptured errors and device loss (one place for both). */
-  onFault(callback: (message: string) => void): void;
+  /** Set a callback for uncaptured errors and device loss (one place for both; `kind` tells which). */
+  onFault(callback: (message: string, kind: 'error' | 'lost') => void): void;
 }
 
 /** The limits our kernels need; the device is requested with at least these (adapter permitting). */
@@ -97,15 +97,15 @@ export async function createGpu(adapter: GPUAdapter, adapterName = describeAdapt
 function wrapDevice(device: GPUDevice, adapterName: string, features: GpuFeatures): Gpu {
   const counters: GpuCounters = { pipelines: 0, buffers: 0, bindGroups: 0 };
   const uncapturedErrors: string[] = [];
-  let faultCallback: ((message: string) => void) | null = null;
+  let faultCallback: ((message: string, kind: 'error' | 'lost') => void) | null = null;
   device.addEventListener('uncapturederror', (event) => {
     const message = `GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`;
     uncapturedErrors.push(message);
-    faultCallback?.(message);
+    faultCallback?.(message, 'error');
   });
   const lost = device.lost.then((info) => {
     const message = `GPU device lost (${info.reason}): ${info.message}`;
-    if (info.reason !== 'destroyed') faultCallback?.(message);
+    if (info.reason !== 'destroyed') faultCallback?.(message, 'lost');
     return message;
   });
   return {

@@ -125,8 +125,9 @@ export type WorkerMessage =
   | { type: 'translation-failed'; id: number; message: string }
   /** A run's checkpoint (safetensors with config, Adam moments, tokenizer and run spec). */
   | { type: 'checkpoint'; runId: number; reason: SaveReason; bytes: Uint8Array; step: number; label: string }
-  /** The session stopped (device lost, an error) or a command failed. */
-  | { type: 'error'; message: string };
+  /** The session stopped (device lost, an error) or a command failed; after a lost device the worker
+   *  needs a new device (the page offers to resume from the autosave on a fresh worker). */
+  | { type: 'error'; message: string; deviceLost: boolean };
 
 export type SaveReason = 'download' | 'autosave';
 

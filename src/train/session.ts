@@ -33,8 +33,10 @@ export class Session {
     private readonly gpu: Gpu,
     private readonly post: (message: WorkerMessage) => void,
   ) {
-    gpu.onFault((message) => this.failAll(message));
-    void gpu.lost.then((message) => (this.lostMessage = message));
+    gpu.onFault((message, kind) => {
+      if (kind === 'lost') this.lostMessage = message;
+      this.failAll(message);
+    });
   }
 
   handle(message: PageMessage): void {
@@ -206,7 +208,7 @@ export class Session {
   private async save(runIds: number[] | null, reason: SaveReason): Promise<void> {
     const runs = runIds ? this.runs.filter((r) => runIds.includes(r.id)) : this.runs;
     if (runs.length === 0) {
-      if (reason === 'download') this.post({ type: 'error', message: 'There is no model to save yet: start training first.' });
+      if (reason === 'download') this.post({ type: 'error', message: 'There is no model to save yet: start training first.', deviceLost: false });
       return;
     }
     for (const run of runs) {
@@ -264,7 +266,7 @@ export class Session {
   private failAll(message: string): void {
     for (const run of this.runs) if (run.state === 'active') this.setRunState(run, 'stopped', null);
     this.setStatus(this.runs.length > 0 ? 'stopped' : 'idle');
-    this.post({ type: 'error', message });
+    this.post({ type: 'error', message, deviceLost: this.lostMessage !== null });
   }
 
   private reset(): void {

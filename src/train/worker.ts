@@ -32,7 +32,7 @@ self.addEventListener('message', (event: MessageEvent<PageMessage>) => {
     try {
       s?.handle(message);
     } catch (err) {
-      post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      post({ type: 'error', message: err instanceof Error ? err.message : String(err), deviceLost: false });
     }
   });
 });

@@ -7,6 +7,7 @@ import { patchRun } from './store.ts';
 
 export function RunError() {
   const error = usePlayground((s) => s.run.error);
+  const deviceLost = usePlayground((s) => s.run.deviceLost);
   const runErrors = usePlayground((s) => s.run.runs.filter((r) => r.error !== null).map((r) => r.error).join('\n'));
   const store = usePlaygroundStore();
   if (!error && !runErrors) return null;
@@ -15,7 +16,7 @@ export function RunError() {
       <div>
         {error && <p>{error}</p>}
         {runErrors && runErrors.split('\n').map((e) => <p key={e}>{e}</p>)}
-        {error && /device (was )?lost|device lost/i.test(error) && <ResumeAfterLoss />}
+        {deviceLost && <ResumeAfterLoss />}
       </div>
       <button className="link-button" onClick={() => patchRun(store, { error: null })} aria-label="Dismiss">
         ✕

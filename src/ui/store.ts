@@ -58,6 +58,8 @@ export interface RunSlice {
   focus: number | null;
   /** A session-wide error (device lost, a GPU error, an invalid config), or null. */
   error: string | null;
+  /** The worker's device was lost: a new worker (and device) is needed to go on. */
+  deviceLost: boolean;
   /** The live learning-rate scale (the slider; starts at the config's). */
   lrScale: number;
   translation: TranslationState;
@@ -96,7 +98,7 @@ export const idleTranslation: TranslationState = { id: 0, pending: false, output
 export function createPlaygroundStore(values: ConfigValues = defaultValues()) {
   return createStore<PlaygroundState>()(() => ({
     config: { values, imported: null, hashWarnings: [] },
-    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, lrScale: values.lrScale, translation: idleTranslation, autosave: null },
+    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null },
     metrics: { runs: {} },
   }));
 }

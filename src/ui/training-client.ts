@@ -122,7 +122,7 @@ export class TrainingClient {
     if (freshWorker) {
       this.worker.terminate();
       this.worker = this.spawn();
-      patchRun(this.store, { gpu: { state: 'probing' }, error: null });
+      patchRun(this.store, { gpu: { state: 'probing' }, error: null, deviceLost: false });
     }
     const step = autosaveStep(record);
     patchConfig(this.store, { values: record.values, imported: record.imported });
@@ -200,7 +200,7 @@ export class TrainingClient {
         return download(`weighted-transformer-${slug(m.label)}-step${m.step}.safetensors`, m.bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
       case 'error':
         this.flush();
-        return patchRun(this.store, { error: m.message });
+        return patchRun(this.store, { error: m.message, deviceLost: m.deviceLost || this.store.getState().run.deviceLost });
     }
   }
 
