@@ -28,9 +28,9 @@ async function main(): Promise<void> {
   trainer.trainStep(batch, false); // compile and warm up
   await trainer.flush();
   const dispatches = trainer.bucket(batch).train;
-  const querySet = gpu.device.createQuerySet({ type: 'timestamp', count: 2 * dispatches.length });
-  const resolve = gpu.device.createBuffer({ size: 16 * dispatches.length, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC });
-  const read = gpu.device.createBuffer({ size: 16 * dispatches.length, usage: Usage.MAP_READ | Usage.COPY_DST });
+  const querySet = gpu.owner.querySet({ type: 'timestamp', count: 2 * dispatches.length });
+  const resolve = gpu.owner.create({ size: 16 * dispatches.length, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC });
+  const read = gpu.owner.create({ size: 16 * dispatches.length, usage: Usage.MAP_READ | Usage.COPY_DST });
   const encoder = gpu.device.createCommandEncoder();
   dispatches.forEach((d, i) => {
     const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });

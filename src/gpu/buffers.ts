@@ -1,6 +1,4 @@
-// A pool of storage buffers keyed by size class and usage: released buffers are reused, so a compiled
-// graph (and repeated test runs) allocate once. Every creation is counted.
-import type { GpuCounters } from './device.ts';
+// Buffer usage flags and size classes (buffers themselves are created through a BufferOwner, memory.ts).
 
 // GPUBufferUsage bit values from the WebGPU spec, as numbers: in Node the GPUBufferUsage global only
 // exists once the `webgpu` package's globals are installed, which is after module evaluation.
@@ -24,45 +22,4 @@ export function sizeClass(bytes: number): number {
   const atLeast = Math.max(16, Math.ceil(bytes / 256) * 256);
   if (atLeast <= 1 << 20) return atLeast;
   return 2 ** Math.ceil(Math.log2(atLeast));
-}
-
-export class BufferPool {
-  private readonly free = new Map<string, GPUBuffer[]>();
-  /** Bytes currently handed out (not released). */
-  liveBytes = 0;
-  /** The largest liveBytes has been. */
-  peakBytes = 0;
-
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly counters: GpuCounters,
-  ) {}
-
-  acquire(bytes: number, usage: GPUBufferUsageFlags = STORAGE_USAGE, label = 'pooled'): GPUBuffer {
-    const size = sizeClass(bytes);
-    const list = this.free.get(`${size}:${usage}`);
-    const buffer = list?.pop() ?? this.create(size, usage, label);
-    this.liveBytes += size;
-    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
-    return buffer;
-  }
-
-  release(buffer: GPUBuffer): void {
-    const key = `${buffer.size}:${buffer.usage}`;
-    let list = this.free.get(key);
-    if (!list) this.free.set(key, (list = []));
-    list.push(buffer);
-    this.liveBytes -= buffer.size;
-  }
-
-  /** Destroy every free buffer (the handed-out ones stay valid). */
-  trim(): void {
-    for (const list of this.free.values()) for (const b of list) b.destroy();
-    this.free.clear();
-  }
-
-  private create(size: number, usage: GPUBufferUsageFlags, label: string): GPUBuffer {
-    this.counters.buffers++;
-    return this.device.createBuffer({ size, usage, label });
-  }
 }

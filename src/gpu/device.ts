@@ -1,6 +1,6 @@
 // Device acquisition shared by the browser and Node: capability checks in one place, with failures that
 // say what is missing and how to get it (webgpu-samples' quitIfAdapterNotAvailable, made readable).
-import { BufferPool } from './buffers.ts';
+import { BufferOwner, type GpuMemory } from './memory.ts';
 import { PipelineCache } from './pipelines.ts';
 
 /** Optional features we use when the adapter has them. */
@@ -24,7 +24,10 @@ export interface Gpu {
   features: GpuFeatures;
   limits: GPUSupportedLimits;
   pipelines: PipelineCache;
-  pool: BufferPool;
+  /** Where buffers created through this handle go: the device's root owner, or a narrower one (ownedBy). */
+  owner: BufferOwner;
+  /** Live GPU bytes and buffers of the whole device (every owner). */
+  memory: GpuMemory;
   counters: GpuCounters;
   /** Resolves with a message when the device is lost (never rejects). */
   lost: Promise<string>;
@@ -96,6 +99,7 @@ export async function createGpu(adapter: GPUAdapter, adapterName = describeAdapt
 
 function wrapDevice(device: GPUDevice, adapterName: string, features: GpuFeatures): Gpu {
   const counters: GpuCounters = { pipelines: 0, buffers: 0, bindGroups: 0 };
+  const memory: GpuMemory = { liveBytes: 0, liveBuffers: 0, peakBytes: 0 };
   const uncapturedErrors: string[] = [];
   let faultCallback: ((message: string, kind: 'error' | 'lost') => void) | null = null;
   device.addEventListener('uncapturederror', (event) => {
@@ -114,7 +118,8 @@ function wrapDevice(device: GPUDevice, adapterName: string, features: GpuFeature
     features,
     limits: device.limits,
     pipelines: new PipelineCache(device, counters),
-    pool: new BufferPool(device, counters),
+    owner: new BufferOwner(device, counters, memory, 'device'),
+    memory,
     counters,
     lost,
     uncapturedErrors,
@@ -122,6 +127,11 @@ function wrapDevice(device: GPUDevice, adapterName: string, features: GpuFeature
       faultCallback = callback;
     },
   };
+}
+
+/** The same device, with buffers created through it owned by `owner` (a compiled graph, a trainer, ...). */
+export function ownedBy(gpu: Gpu, owner: BufferOwner): Gpu {
+  return { ...gpu, owner };
 }
 
 /** Browser (page or worker): navigator.gpu, with messages for each way it can be missing. */

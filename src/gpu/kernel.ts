@@ -57,8 +57,7 @@ export function packUniform(fields: readonly UniformField[]): ArrayBuffer {
 /** A uniform buffer holding `fields`, created once by a launcher; rewrite it with writeUniform. */
 export function createUniform(gpu: Gpu, fields: readonly UniformField[], label = 'params'): GPUBuffer {
   const data = packUniform(fields);
-  gpu.counters.buffers++;
-  const buffer = gpu.device.createBuffer({ size: data.byteLength, usage: Usage.UNIFORM | Usage.COPY_DST, label });
+  const buffer = gpu.owner.create({ size: data.byteLength, usage: Usage.UNIFORM | Usage.COPY_DST, label });
   gpu.device.queue.writeBuffer(buffer, 0, data);
   return buffer;
 }

@@ -1,7 +1,7 @@
 // Tensors on the GPU: a storage buffer with a declared shape and dtype. Upload and readback helpers for
 // tests and tools (the training step reads back through its own pool of mapped buffers instead).
 import type { Gpu } from './device.ts';
-import { Usage } from './buffers.ts';
+import { STORAGE_USAGE, Usage } from './buffers.ts';
 
 export type DType = 'f32' | 'i32' | 'u32';
 export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
@@ -21,9 +21,10 @@ export function bindingOf(t: GpuTensor): GPUBufferBinding {
 
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** A tensor from the pool; its contents are whatever the pooled buffer held (zero if new). */
+/** A new zero-filled tensor, owned by the owner of `gpu` (see ownedBy in device.ts). */
 export function createTensor<D extends DType = 'f32'>(gpu: Gpu, shape: readonly number[], dtype: D = 'f32' as D, label = 'tensor'): GpuTensor<D> {
-  return { buffer: gpu.pool.acquire(numel(shape) * 4, undefined, label), shape: [...shape], dtype };
+  const size = Math.max(16, Math.ceil((numel(shape) * 4) / 16) * 16);
+  return { buffer: gpu.owner.create({ size, usage: STORAGE_USAGE, label }), shape: [...shape], dtype };
 }
 
 /** A tensor filled with `data` (length must equal the shape's element count). */
@@ -57,18 +58,21 @@ export async function readTensor<D extends DType>(gpu: Gpu, t: GpuTensor<D>): Pr
 export async function readBuffer(gpu: Gpu, buffer: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
   if (bytes === 0) return new ArrayBuffer(0);
   const size = Math.ceil(bytes / 4) * 4;
-  const staging = gpu.device.createBuffer({ size, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'readback' });
+  const staging = gpu.owner.create({ size, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'readback' });
   const encoder = gpu.device.createCommandEncoder();
   encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
   gpu.device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const copy = staging.getMappedRange().slice(0, bytes);
-  staging.unmap();
-  staging.destroy();
-  return copy;
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+    const copy = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    return copy;
+  } finally {
+    gpu.owner.release(staging);
+  }
 }
 
-/** Return a tensor's buffer to the pool. */
+/** Destroy a tensor's buffer now (it must belong to the owner of `gpu`). */
 export function releaseTensor(gpu: Gpu, t: GpuTensor): void {
-  gpu.pool.release(t.buffer);
+  gpu.owner.release(t.buffer);
 }

@@ -53,12 +53,11 @@ function encodeRepeats(gpu: Gpu, dispatches: readonly Dispatch[], repeats: numbe
 
 /** A timer for `gpu`; uses timestamp queries when the device has the feature. */
 export function createGpuTimer(gpu: Gpu): GpuTimer {
-  const device = gpu.device;
   const useTimestamps = gpu.features.timestampQuery;
-  const querySet = useTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2, label: 'timer' }) : null;
-  const resolve = useTimestamps ? device.createBuffer({ size: 16, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC, label: 'timer resolve' }) : null;
-  const readback = useTimestamps ? device.createBuffer({ size: 16, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'timer readback' }) : null;
-  if (useTimestamps) gpu.counters.buffers += 2;
+  const owner = gpu.owner.child('timer');
+  const querySet = useTimestamps ? owner.querySet({ type: 'timestamp', count: 2, label: 'timer' }) : null;
+  const resolve = useTimestamps ? owner.create({ size: 16, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC, label: 'timer resolve' }) : null;
+  const readback = useTimestamps ? owner.create({ size: 16, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'timer readback' }) : null;
   let expectPerRepeat = 0; // wall time of the last warm-up, to know how long to sleep
 
   async function warm(dispatches: readonly Dispatch[], warmup: number, expectMs: number): Promise<void> {
@@ -87,10 +86,6 @@ export function createGpuTimer(gpu: Gpu): GpuTimer {
       if (useTimestamps) return timeWithTimestamps(dispatches, repeats);
       return (await submitAndWait(gpu, encodeRepeats(gpu, dispatches, repeats).finish(), expectPerRepeat * repeats)) / repeats;
     },
-    destroy() {
-      querySet?.destroy();
-      resolve?.destroy();
-      readback?.destroy();
-    },
+    destroy: () => owner.destroy(),
   };
 }

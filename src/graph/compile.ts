@@ -1,12 +1,39 @@
 // Compile a graph once: plan memory, create every buffer, and lower every node to its Dispatches
 // (pipelines, uniforms and bind groups are created here and only here). Replaying the result encodes
-// the precompiled list and creates nothing.
+// the precompiled list and creates nothing. The compiled graph owns every buffer it made (destroy()).
 import type { Gpu } from '../gpu/device.ts';
 import type { Dispatch } from '../gpu/kernel.ts';
-import { Usage } from '../gpu/buffers.ts';
-import { numel, uploadTensor, type GpuTensor } from '../gpu/tensor.ts';
+import { ownedBy } from '../gpu/device.ts';
+import { STORAGE_USAGE } from '../gpu/buffers.ts';
+import type { BufferOwner } from '../gpu/memory.ts';
+import { createTensor, numel, uploadTensor, type GpuTensor } from '../gpu/tensor.ts';
 import type { Graph, LowerContext, Location, Tensor } from './graph.ts';
 import { planMemory, type MemoryPlan } from './planner.ts';
+
+/**
+ * Slot buffers shared between graphs that never run at the same time (the shape buckets of one model: the
+ * queue runs their steps one after another). Shared slot i is reused when big enough, else replaced by a
+ * bigger one (graphs compiled earlier keep the old one). Graph outputs never live here (see planMemory).
+ * Every buffer belongs to the arena's owner and is destroyed with it.
+ */
+export class Arena {
+  private readonly slots: GPUBuffer[] = [];
+
+  constructor(private readonly owner: BufferOwner) {}
+
+  slot(index: number, bytes: number): GPUBuffer {
+    const have = this.slots[index];
+    if (have && have.size >= bytes) return have;
+    const buffer = this.owner.create({ size: bytes, usage: STORAGE_USAGE, label: `arena slot ${index}` });
+    this.slots[index] = buffer;
+    return buffer;
+  }
+
+  /** Bytes of the slots in use now (replaced, smaller ones are still held by the owner until it goes). */
+  get bytes(): number {
+    return this.slots.reduce((sum, b) => sum + (b?.size ?? 0), 0);
+  }
+}
 
 export interface CompileOptions {
   /** The flat parameter and gradient buffers (owned by the caller, shared by every compiled shape). */
@@ -14,12 +41,10 @@ export interface CompileOptions {
   grads: GpuTensor;
   /** u32 seeds rewritten every step (index 0: dropout seed). */
   seeds: GpuTensor<'u32'>;
-  /**
-   * Slot buffers shared between graphs that never run at the same time (the shape buckets of one model:
-   * the queue runs their steps one after another). Slot i is reused when big enough, else replaced by a
-   * bigger one (graphs compiled earlier keep the old one).
-   */
-  arena?: GPUBuffer[];
+  /** Where the shared slots live; without one the graph owns all its slots. */
+  arena?: Arena;
+  /** A label for the graph's buffer owner (errors and inspection). */
+  label?: string;
 }
 
 export interface CompiledGraph {
@@ -32,47 +57,38 @@ export interface CompiledGraph {
   inputs: Map<string, GpuTensor>;
   /** Where any tensor lives (for readback of results such as the loss). */
   locate(t: Tensor): Location;
-  /** Bytes this compiled graph allocated (planned slots + inputs + constants). */
-  bytes: number;
+  /** Bytes this compiled graph owns: its own slots, inputs, constants, launcher uniforms and scratch. */
+  readonly bytes: number;
+  /** Free every buffer the graph created (arena slots belong to the arena's owner). */
   destroy(): void;
 }
 
 const ALIGN_ELEMENTS = 64; // 256 bytes: WebGPU's minStorageBufferOffsetAlignment
 
+/**
+ * Compile `graph` with buffers owned by a child of `gpu.owner`: planned slots (shared ones from
+ * options.arena), inputs, constants, and every uniform and scratch buffer its launchers create (they
+ * are lowered with a Gpu handle whose owner is the graph's).
+ */
 export function compileGraph(gpu: Gpu, graph: Graph, options: CompileOptions): CompiledGraph {
   const plan = planMemory(graph);
-  const owned: GPUBuffer[] = [];
-  const create = (bytes: number, label: string): GPUBuffer => {
-    gpu.counters.buffers++;
-    const b = gpu.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST, label });
-    owned.push(b);
-    return b;
-  };
-  const arena = options.arena;
-  const createShared = (bytes: number, label: string): GPUBuffer => {
-    gpu.counters.buffers++;
-    return gpu.device.createBuffer({ size: bytes, usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST, label });
-  };
+  const owner = gpu.owner.child(options.label ?? 'compiled graph');
+  const lowerGpu = ownedBy(gpu, owner);
+  const { arena } = options;
+  let sharedIndex = 0;
   const slots = plan.slotBytes.map((bytes, i) => {
-    if (arena?.[i] && arena[i].size >= bytes) return arena[i];
-    const buffer = arena ? createShared(bytes, `slot ${i}`) : create(bytes, `slot ${i}`);
-    if (arena) arena[i] = buffer;
-    return buffer;
+    if (arena && plan.slotShared[i]) return arena.slot(sharedIndex++, bytes);
+    return owner.create({ size: bytes, usage: STORAGE_USAGE, label: `slot ${i}` });
   });
   const inputs = new Map<string, GpuTensor>();
   const fixed = new Map<number, GpuTensor>();
-  let bytes = plan.plannedBytes;
   for (const t of graph.tensors) {
     if (t.storage.kind === 'input') {
-      const tensor: GpuTensor = { buffer: create(numel(t.shape) * 4, t.name), shape: t.shape, dtype: t.dtype };
+      const tensor = createTensor(lowerGpu, t.shape, t.dtype, t.name);
       inputs.set(t.name, tensor);
       fixed.set(t.id, tensor);
-      bytes += tensor.buffer.size;
     } else if (t.storage.kind === 'constant') {
-      const tensor = uploadTensor(gpu, t.storage.values, t.shape, 'f32', t.name);
-      owned.push(tensor.buffer);
-      fixed.set(t.id, tensor);
-      bytes += tensor.buffer.size;
+      fixed.set(t.id, uploadTensor(lowerGpu, t.storage.values, t.shape, 'f32', t.name));
     }
   }
 
@@ -92,7 +108,7 @@ export function compileGraph(gpu: Gpu, graph: Graph, options: CompileOptions): C
     }
   };
   const ctx: LowerContext = {
-    gpu,
+    gpu: lowerGpu,
     seeds: options.seeds,
     loc: locate,
     view(t) {
@@ -123,7 +139,9 @@ export function compileGraph(gpu: Gpu, graph: Graph, options: CompileOptions): C
     plan,
     inputs,
     locate,
-    bytes,
-    destroy: () => owned.forEach((b) => b.destroy()), // arena slots are destroyed by their owner
+    get bytes() {
+      return owner.bytes;
+    },
+    destroy: () => owner.destroy(),
   };
 }

@@ -69,6 +69,12 @@ export interface GradContext {
 export class Graph {
   readonly tensors: Tensor[] = [];
   readonly nodes: Node[] = [];
+  /**
+   * Tensors read after the graph's pass (by a readback or by another graph): the loss stats, kappa/alpha,
+   * logits, the encoder output the decoder graphs read. The planner keeps each alive to the end in a slot of
+   * its own, outside any arena shared with other graphs, so no node of any graph overwrites it.
+   */
+  readonly outputs: Tensor[] = [];
   /** Number of forward nodes (set by buildBackward). */
   forwardCount = 0;
 
@@ -81,6 +87,13 @@ export class Graph {
 
   add(node: Node): void {
     this.nodes.push(node);
+  }
+
+  /** Declare `t` an output of the graph (see outputs); returns it. */
+  output<T extends Tensor>(t: T): T {
+    if (this.tensors[t.id] !== t) throw new Error(`output ${t.name}: not a tensor of this graph`);
+    if (!this.outputs.includes(t)) this.outputs.push(t);
+    return t;
   }
 
   /** A fresh dropout stream id (one per dropout site, shared by its forward and backward). */

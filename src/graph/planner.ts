@@ -1,15 +1,21 @@
-// The memory planner: every planned tensor (activations, gradients, scratch) gets a buffer for its
+// The memory planner: every planned tensor (activations, gradients, scratch) gets a buffer slot for its
 // lifetime [first node that touches it, last node that touches it] over the whole step (forward then
-// backward); buffers are reused by best fit once their tensor is dead. Reported: peak bytes.
+// backward); slots are reused by best fit once their tensor is dead. A graph output (Graph.outputs) lives
+// to the end in a private slot: never reused within the graph and never part of an arena shared with other
+// graphs, so what is read after the pass (loss stats, logits, the encoder output) is what the graph wrote.
 import type { Graph, Tensor } from './graph.ts';
 import { numel } from '../gpu/tensor.ts';
 import { sizeClass } from '../gpu/buffers.ts';
 
 export interface MemoryPlan {
-  /** Buffer index for every planned tensor id. */
+  /** Slot index for every planned tensor id. */
   slotOf: Map<number, number>;
-  /** Byte size of every buffer slot. */
+  /** Byte size of every slot. */
   slotBytes: number[];
+  /** Per slot: true when it may live in an arena shared with other graphs, false for a graph output's own. */
+  slotShared: boolean[];
+  /** [first, last] node index touching each planned tensor id (last = nodes.length for outputs). */
+  lifetime: Map<number, readonly [number, number]>;
   /** Sum of slot sizes (the planned activation/gradient memory). */
   plannedBytes: number;
   /** What a plan without reuse would need (one buffer per tensor). */
@@ -26,6 +32,13 @@ export function planMemory(graph: Graph): MemoryPlan {
       last.set(t.id, i);
     }
   });
+  const outputs = new Set<number>();
+  for (const t of graph.outputs) {
+    if (t.storage.kind !== 'planned') continue; // params, inputs and constants have buffers of their own
+    if (!first.has(t.id)) throw new Error(`graph output ${t.name} is never written by a node`);
+    outputs.add(t.id);
+    last.set(t.id, graph.nodes.length);
+  }
   const planned = graph.tensors.filter((t) => first.has(t.id));
   const startingAt = new Map<number, Tensor[]>();
   const endingAt = new Map<number, Tensor[]>();
@@ -35,27 +48,35 @@ export function planMemory(graph: Graph): MemoryPlan {
   }
   const slotOf = new Map<number, number>();
   const slotBytes: number[] = [];
-  const free: number[] = []; // slot indices not in use
+  const slotShared: boolean[] = [];
+  const free: number[] = []; // shared slot indices not in use
   let unplannedBytes = 0;
+  const newSlot = (bytes: number, shared: boolean): number => {
+    slotBytes.push(bytes);
+    slotShared.push(shared);
+    return slotBytes.length - 1;
+  };
   for (let i = 0; i < graph.nodes.length; i++) {
     // Allocate what node i starts before releasing what it ends: a node's inputs and outputs never share.
     for (const t of startingAt.get(i) ?? []) {
       const bytes = sizeClass(numel(t.shape) * 4);
       unplannedBytes += bytes;
+      if (outputs.has(t.id)) {
+        slotOf.set(t.id, newSlot(bytes, false));
+        continue;
+      }
       let best = -1;
       for (let f = 0; f < free.length; f++) {
         const s = free[f];
         if (slotBytes[s] >= bytes && (best < 0 || slotBytes[s] < slotBytes[free[best]])) best = f;
       }
-      if (best >= 0) slotOf.set(t.id, free.splice(best, 1)[0]);
-      else {
-        slotOf.set(t.id, slotBytes.length);
-        slotBytes.push(bytes);
-      }
+      slotOf.set(t.id, best >= 0 ? free.splice(best, 1)[0] : newSlot(bytes, true));
     }
     for (const t of endingAt.get(i) ?? []) free.push(slotOf.get(t.id)!);
   }
-  return { slotOf, slotBytes, plannedBytes: slotBytes.reduce((a, b) => a + b, 0), unplannedBytes };
+  const lifetime = new Map<number, readonly [number, number]>();
+  for (const t of planned) lifetime.set(t.id, [first.get(t.id)!, last.get(t.id)!]);
+  return { slotOf, slotBytes, slotShared, lifetime, plannedBytes: slotBytes.reduce((a, b) => a + b, 0), unplannedBytes };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -117,3 +117,13 @@ export function presetConfig(name: string, variant: Variant, weighting: Weightin
   if (!preset) throw new ConfigError(`unknown preset "${name}" (known: ${Object.keys(PRESETS).join(', ')})`);
   return validateModelConfig({ variant, weighting, vocab: vocab ?? preset.vocab, ...preset.model }, `preset ${name}`);
 }
+
+/** The weights the model uses, from the stored kappa/alpha (model.md "How kappa and alpha are kept ..."). */
+export function effectiveWeights(weighting: ModelConfig['weighting'], stored: number[]): number[] {
+  if (weighting === 'uniform') return stored.map(() => 1 / stored.length);
+  if (weighting === 'projected') return stored;
+  const max = Math.max(...stored);
+  const e = stored.map((x) => Math.exp(x - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / sum);
+}

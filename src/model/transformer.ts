@@ -198,13 +198,14 @@ class ModelBuilder {
     };
   }
 
-  build(train: boolean): ModelGraph {
+  build(train: boolean, keepLogits: boolean): ModelGraph {
     const g = this.graph;
     const { src, tgtIn, embed, positions } = this.inputs();
     const tgtOut = g.tensor('tgt_out', [this.shape.batch * this.shape.tgtLen], 'i32', { kind: 'input' });
     const enc = this.encoder(src, embed, positions);
     const logits = this.decoder(tgtIn, enc, src, embed, positions);
-    const stats = crossEntropyOp(g, 'loss', logits, tgtOut, this.c.labelSmoothing);
+    const stats = g.output(crossEntropyOp(g, 'loss', logits, tgtOut, this.c.labelSmoothing));
+    if (keepLogits) g.output(logits);
     if (train) buildBackward(g);
     return { graph: g, table: this.table, shape: this.shape, src, tgtIn, tgtOut, stats, logits };
   }
@@ -229,17 +230,22 @@ export interface DecoderGraph {
 export function buildEncoderGraph(config: ModelConfig, batch: number, srcLen: number): EncoderGraph {
   const builder = new ModelBuilder(buildParamTable({ ...config, dropout: 0 }), { batch, srcLen, tgtLen: 1 });
   const { src, embed, positions } = builder.inputs();
-  return { graph: builder.graph, src, enc: builder.encoder(src, embed, positions) };
+  // The output is read by decoder graphs in later submits: it lives in this graph's own slot.
+  return { graph: builder.graph, src, enc: builder.graph.output(builder.encoder(src, embed, positions)) };
 }
 
 export function buildDecoderGraph(config: ModelConfig, shape: BatchShape): DecoderGraph {
   const builder = new ModelBuilder(buildParamTable({ ...config, dropout: 0 }), shape);
   const { src, tgtIn, embed, positions } = builder.inputs();
   const enc = builder.graph.tensor('enc', [shape.batch * shape.srcLen, config.dModel], 'f32', { kind: 'input' });
-  return { graph: builder.graph, src, tgtIn, enc, logits: builder.decoder(tgtIn, enc, src, embed, positions) };
+  return { graph: builder.graph, src, tgtIn, enc, logits: builder.graph.output(builder.decoder(tgtIn, enc, src, embed, positions)) };
 }
 
-/** The training graph (forward + backward) or the forward-only graph of a model at one batch shape. */
-export function buildModelGraph(config: ModelConfig, shape: BatchShape, train = true): ModelGraph {
-  return new ModelBuilder(buildParamTable(config), shape).build(train);
+/**
+ * The training graph (forward + backward) or the forward-only graph of a model at one batch shape. The
+ * loss stats are always an output; `keepLogits` makes the logits one too (read back after the pass: a
+ * private buffer of B*T*V floats, so only when asked).
+ */
+export function buildModelGraph(config: ModelConfig, shape: BatchShape, train = true, keepLogits = false): ModelGraph {
+  return new ModelBuilder(buildParamTable(config), shape).build(train, keepLogits);
 }

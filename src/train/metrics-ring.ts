@@ -4,6 +4,7 @@
 // asynchronously and returns to the ring once read. A step finding no free slot reports nothing: the
 // training loop never waits for a readback.
 import type { Gpu } from '../gpu/device.ts';
+import type { BufferOwner } from '../gpu/memory.ts';
 import { Usage } from '../gpu/buffers.ts';
 import { decodeStepStatus, type StepStatus } from '../gpu/kernels/grad_norm.ts';
 
@@ -37,20 +38,21 @@ export class MetricsRing {
   private readonly timestampOffset: number;
   private pendingReads = 0;
 
+  private readonly owner: BufferOwner;
+
   constructor(gpu: Gpu, private readonly branchCount: number) {
+    this.owner = gpu.owner.child('metrics ring');
     const metricsBytes = (2 + 4 + branchCount) * 4;
     this.timestampOffset = Math.ceil(metricsBytes / 8) * 8;
     if (gpu.features.timestampQuery) {
-      gpu.counters.buffers++;
       this.timestamps = {
-        querySet: gpu.device.createQuerySet({ type: 'timestamp', count: 2 * READBACK_SLOTS, label: 'step timestamps' }),
+        querySet: this.owner.querySet({ type: 'timestamp', count: 2 * READBACK_SLOTS, label: 'step timestamps' }),
         // resolveQuerySet needs 256-byte aligned destinations: one 256-byte row per slot.
-        resolve: gpu.device.createBuffer({ size: 256 * READBACK_SLOTS, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC, label: 'step timestamps resolve' }),
+        resolve: this.owner.create({ size: 256 * READBACK_SLOTS, usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC, label: 'step timestamps resolve' }),
       };
     }
     for (let i = 0; i < READBACK_SLOTS; i++) {
-      gpu.counters.buffers++;
-      this.slots.push(gpu.device.createBuffer({ size: this.timestampOffset + 16, usage: Usage.MAP_READ | Usage.COPY_DST, label: `metrics readback ${i}` }));
+      this.slots.push(this.owner.create({ size: this.timestampOffset + 16, usage: Usage.MAP_READ | Usage.COPY_DST, label: `metrics readback ${i}` }));
       this.free.push(i);
     }
   }
@@ -120,8 +122,6 @@ export class MetricsRing {
   }
 
   destroy(): void {
-    for (const b of this.slots) b.destroy();
-    this.timestamps?.querySet.destroy();
-    this.timestamps?.resolve.destroy();
+    this.owner.destroy();
   }
 }

@@ -110,7 +110,7 @@ export class TrainingRun {
     return next.value.batch;
   }
 
-  /** Record one step's metrics (kappa/alpha turned into the weights the model uses). */
+  /** Record one step's metrics (kappa/alpha are already the effective weights: see StepMetrics). */
   record(m: StepMetrics): StepMetrics {
     this.lastReported = m.step;
     for (const wake of this.reported.splice(0)) wake();
@@ -118,10 +118,8 @@ export class TrainingRun {
     if (m.gpuMs !== null) this.gpuMsPerStep = m.gpuMs;
     this.hostMsPerStep = m.hostMs;
     this.meter.record(performance.now(), m.tokens);
-    const weighting = this.trainer.config.weighting;
-    const item = { ...m, branches: m.branches.map((b) => ({ layer: b.layer, kappa: effectiveWeights(weighting, b.kappa), alpha: effectiveWeights(weighting, b.alpha) })) };
-    this.pending.push(item);
-    return item;
+    this.pending.push(m);
+    return m;
   }
 
   rates(): RunRates {
@@ -169,16 +167,6 @@ function assertSameModel(wanted: ModelConfig, found: ModelConfig, where: string)
   for (const key of Object.keys(found) as (keyof ModelConfig)[]) {
     if (wanted[key] !== found[key]) throw new Error(`${where}: its model has ${key} = ${String(found[key])} but the run asks for ${String(wanted[key])}`);
   }
-}
-
-/** The weights the model uses, from the stored kappa/alpha (model.md "How kappa and alpha are kept ..."). */
-export function effectiveWeights(weighting: ModelConfig['weighting'], stored: number[]): number[] {
-  if (weighting === 'uniform') return stored.map(() => 1 / stored.length);
-  if (weighting === 'projected') return stored;
-  const max = Math.max(...stored);
-  const e = stored.map((x) => Math.exp(x - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / sum);
 }
 
 /** Steps/s and tokens/s over the last few reported steps (by arrival time). */

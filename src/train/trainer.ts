@@ -4,7 +4,8 @@
 // pass, and submits once. Metrics come back through a small ring of mapped buffers, never awaited by the
 // step loop. A NaN/Inf gradient makes the optimizer write nothing (the kernels check the step status on the
 // GPU), so the weights stay the last good ones; the trainer reports it and the caller stops the run.
-import type { Gpu } from '../gpu/device.ts';
+import { ownedBy, type Gpu } from '../gpu/device.ts';
+import type { BufferOwner } from '../gpu/memory.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/kernel.ts';
 import { Usage } from '../gpu/buffers.ts';
 import { createTensor, readTensor, uploadTensor, type GpuTensor } from '../gpu/tensor.ts';
@@ -13,11 +14,11 @@ import { createStepStatus, gradNorm, type GradNorm } from '../gpu/kernels/grad_n
 import { simplexProject } from '../gpu/kernels/simplex.ts';
 import { writeDropoutSeed } from '../gpu/kernels/dropout.ts';
 import { rngHash } from '../reference/rng.ts';
-import { compileGraph, type CompiledGraph } from '../graph/compile.ts';
+import { Arena, compileGraph, type CompiledGraph } from '../graph/compile.ts';
 import { buildModelGraph, type BatchShape, type ModelGraph } from '../model/transformer.ts';
 import { buildParamTable, type ParamTable } from '../model/params.ts';
 import { initParams } from '../model/init.ts';
-import type { ModelConfig } from '../model/config.ts';
+import { effectiveWeights, type ModelConfig } from '../model/config.ts';
 import type { Checkpoint } from '../model/checkpoint.ts';
 import type { Batch } from '../model/batch.ts';
 
@@ -48,7 +49,8 @@ export interface StepMetrics {
   /** Host (CPU) time of trainStep: writing the inputs, encoding every dispatch and submitting (a new batch
    *  shape's one-time compilation excluded). */
   hostMs: number;
-  /** Effective (stored) kappa/alpha per branched layer, as the optimizer left them after this step. */
+  /** Effective kappa/alpha per branched layer (what multiplies the branches: model.md's "effective
+   *  weights" of the config's weighting), as the optimizer left them after this step. */
   branches: { layer: string; kappa: number[]; alpha: number[] }[];
 }
 
@@ -73,7 +75,11 @@ export class Trainer {
   private readonly norm: GradNorm;
   private readonly buckets = new Map<string, Bucket>();
   /** Activation/gradient buffers shared by all buckets (their steps never overlap). */
-  private readonly arena: GPUBuffer[] = [];
+  private readonly arena: Arena;
+  /** Owns every GPU buffer of this model: flat buffers, compiled graphs, arena, metrics ring, translator. */
+  private readonly owner: BufferOwner;
+  /** The device, with buffers created through it owned by this trainer. */
+  readonly gpu: Gpu;
   private readonly ring: MetricsRing;
   /** Steps completed (the next step is step + 1). */
   step: number;
@@ -86,22 +92,22 @@ export class Trainer {
   private poison: GPUBuffer | null = null;
 
   constructor(
-    readonly gpu: Gpu,
+    device: Gpu,
     readonly config: ModelConfig,
     readonly options: TrainerOptions,
     state?: { params: Float32Array; m?: Float32Array; v?: Float32Array; step?: number },
   ) {
     this.table = buildParamTable(config);
+    this.owner = device.owner.child('trainer');
+    const gpu = (this.gpu = ownedBy(device, this.owner));
+    this.arena = new Arena(this.owner.child('arena'));
     const n = this.table.size;
     const init = state?.params ?? initParams(this.table, options.seed);
     if (init.length !== n) throw new Error(`parameters: ${init.length} values for a model of ${n}`);
     this.params = uploadTensor(gpu, init, [n], 'f32', 'params');
-    this.grads = createTensor(gpu, [n], 'f32', 'grads');
+    this.grads = createTensor(gpu, [n], 'f32', 'grads'); // new buffers are zero: block padding stays 0
     this.m = state?.m ? uploadTensor(gpu, state.m, [n], 'f32', 'adam m') : createTensor(gpu, [n], 'f32', 'adam m');
     this.v = state?.v ? uploadTensor(gpu, state.v, [n], 'f32', 'adam v') : createTensor(gpu, [n], 'f32', 'adam v');
-    if (!state?.m) gpu.device.queue.writeBuffer(this.m.buffer, 0, new Float32Array(n));
-    if (!state?.v) gpu.device.queue.writeBuffer(this.v.buffer, 0, new Float32Array(n));
-    gpu.device.queue.writeBuffer(this.grads.buffer, 0, new Float32Array(n)); // block padding stays 0
     this.seeds = uploadTensor(gpu, [0, 0, 0, 0], [4], 'u32', 'seeds');
     this.status = createStepStatus(gpu);
     this.schedule = createAdamSchedule(gpu, 2);
@@ -133,7 +139,7 @@ export class Trainer {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       const model = buildModelGraph(this.config, shape, true);
-      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena });
+      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena, label: `train ${key}` });
       const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
       const { offset: branchOffset, count: branchCount } = this.table.branchRange;
       const main = adamUpdate(this.gpu, bufs, { offset: 0, count: branchOffset, group: 0 });
@@ -194,8 +200,7 @@ export class Trainer {
    */
   poisonNextStep(): void {
     const nan = new Float32Array([Number.NaN]);
-    this.gpu.counters.buffers++;
-    const buffer = this.gpu.device.createBuffer({ size: 4, usage: Usage.COPY_SRC | Usage.COPY_DST, label: 'nan poison' });
+    const buffer = this.owner.create({ size: 4, usage: Usage.COPY_SRC | Usage.COPY_DST, label: 'nan poison' });
     this.gpu.device.queue.writeBuffer(buffer, 0, nan);
     this.poison = buffer;
   }
@@ -240,7 +245,7 @@ export class Trainer {
     let bucket = this.evalBuckets.get(key);
     if (!bucket) {
       const model = buildModelGraph({ ...this.config, dropout: 0 }, shape, false);
-      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena });
+      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena, label: `eval ${key}` });
       bucket = { model, compiled };
       this.evalBuckets.set(key, bucket);
     }
@@ -275,13 +280,10 @@ export class Trainer {
   private stepMetrics(v: SlotValues, step: number, lr: number, hostMs: number): StepMetrics {
     const m = this.config.branches;
     if (v.status.nonfinite && this.haltedAt === null) this.haltedAt = step;
+    const effective = (from: number) => effectiveWeights(this.config.weighting, Array.from(v.branches.subarray(from, from + m)));
     return {
       step, loss: v.loss, tokens: v.tokens, gradNorm: v.status.norm, nonfinite: v.status.nonfinite, lr, gpuMs: v.gpuMs, hostMs,
-      branches: this.branchedLayers().map((layer, i) => ({
-        layer,
-        kappa: Array.from(v.branches.subarray(2 * i * m, 2 * i * m + m)),
-        alpha: Array.from(v.branches.subarray(2 * i * m + m, 2 * i * m + 2 * m)),
-      })),
+      branches: this.branchedLayers().map((layer, i) => ({ layer, kappa: effective(2 * i * m), alpha: effective(2 * i * m + m) })),
     };
   }
 
@@ -326,18 +328,17 @@ export class Trainer {
     return this.bucket(shape).train.length;
   }
 
-  /** Bytes of GPU memory this model holds: flat buffers plus every compiled bucket. */
+  /** Bytes of GPU memory this model holds: flat buffers, compiled buckets, arena, readbacks, translator. */
   gpuBytes(): number {
-    let bytes = this.table.size * 4 * 4;
-    for (const b of this.buckets.values()) bytes += b.compiled.bytes - b.compiled.plan.plannedBytes;
-    return bytes + this.arena.reduce((sum, b) => sum + b.size, 0);
+    return this.owner.bytes;
   }
 
+  /** Free every GPU buffer this trainer created (its compiled graphs' and translator's too). */
   destroy(): void {
-    for (const b of [...this.buckets.values(), ...this.evalBuckets.values()]) b.compiled.destroy();
-    this.ring.destroy();
-    for (const b of this.arena) b.destroy();
-    this.translatorInstance?.destroy();
+    this.owner.destroy();
+    this.buckets.clear();
+    this.evalBuckets.clear();
+    this.translatorInstance = null;
   }
 }
 

@@ -4,12 +4,13 @@
 // Beam scores use GNMT's length penalty ((5 + len) / 6)^lengthPenalty.
 // crossAttention: a decoder layer's cross-attention probabilities for a finished translation (the decoder
 // teacher-forced on it once, then the attention_probs kernel on that layer's saved Q, K and lse).
-import type { Gpu } from '../gpu/device.ts';
+import { ownedBy, type Gpu } from '../gpu/device.ts';
+import type { BufferOwner } from '../gpu/memory.ts';
 import { encodeDispatches } from '../gpu/kernel.ts';
 import { Usage } from '../gpu/buffers.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { attentionProbs } from '../gpu/kernels/attention.ts';
-import { compileGraph, type CompiledGraph } from '../graph/compile.ts';
+import { Arena, compileGraph, type CompiledGraph } from '../graph/compile.ts';
 import type { Tensor } from '../graph/graph.ts';
 import { buildDecoderGraph, buildEncoderGraph, type BatchShape, type DecoderGraph, type EncoderGraph } from '../model/transformer.ts';
 import { headDim, type ModelConfig } from '../model/config.ts';
@@ -73,35 +74,76 @@ interface Copy {
   size: number;
 }
 
+/** A translation with its summed log-probability (the beam score before the length penalty). */
+export interface ScoredTranslation {
+  tokens: number[];
+  logProb: number;
+}
+
+/** Compiled graphs kept per kind (encoders, decoders, probes); the least recently used beyond go. */
+const CACHE_LIMIT = 12;
+
 export class Translator {
   private readonly encoders = new Map<string, Compiled<EncoderGraph>>();
   private readonly decoders = new Map<string, Compiled<DecoderGraph>>();
   private readonly probes = new Map<string, Compiled<CrossAttentionGraph>>();
-  private readonly arena: GPUBuffer[] = [];
+  /** Owns everything the translator creates: compiled graphs, their arena, the readback buffer. */
+  private readonly owner: BufferOwner;
+  private readonly arena: Arena;
+  /** The device, with buffers created through it owned by this translator. */
+  readonly gpu: Gpu;
   private readback: GPUBuffer | null = null;
 
   constructor(
-    readonly gpu: Gpu,
+    device: Gpu,
     readonly config: ModelConfig,
     /** The live flat parameters (shared with the trainer, so translations use the current weights). */
     readonly params: GpuTensor,
     readonly scratchGrads: GpuTensor,
     readonly seeds: GpuTensor<'u32'>,
-  ) {}
+  ) {
+    this.owner = device.owner.child('translator');
+    this.gpu = ownedBy(device, this.owner);
+    this.arena = new Arena(this.owner.child('arena'));
+  }
 
+  /**
+   * The compiled graph for `key` (compiled on first use). Graphs of one call stay cached while it runs:
+   * eviction only removes graphs beyond CACHE_LIMIT that were used least recently, never the one returned.
+   */
   private compile<G extends { graph: CompiledGraph['graph'] }>(cache: Map<string, Compiled<G>>, key: string, build: () => G): Compiled<G> {
     let c = cache.get(key);
-    if (!c) {
+    if (c) cache.delete(key); // re-inserted below: Map order is recency order
+    else {
       const model = build();
-      c = { model, compiled: compileGraph(this.gpu, model.graph, { params: this.params, grads: this.scratchGrads, seeds: this.seeds, arena: this.arena }) };
-      cache.set(key, c);
+      c = { model, compiled: compileGraph(this.gpu, model.graph, { params: this.params, grads: this.scratchGrads, seeds: this.seeds, arena: this.arena, label: `translate ${key}` }) };
     }
+    cache.set(key, c);
     return c;
+  }
+
+  /** Drop compiled graphs beyond CACHE_LIMIT per kind (called between public calls, never inside one). */
+  private trimCaches(): void {
+    for (const cache of [this.encoders, this.decoders, this.probes] as Map<string, Compiled<unknown & { graph: CompiledGraph['graph'] }>>[]) {
+      for (const [key, c] of cache) {
+        if (cache.size <= CACHE_LIMIT) break;
+        c.compiled.destroy();
+        cache.delete(key);
+      }
+    }
   }
 
   /** Public calls run one at a time: they share the readback buffer, the input buffers and the arena. */
   private exclusive<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(run, run);
+    if (this.owner.isDestroyed) return Promise.reject(new Error('translate: the translator was destroyed (its model is gone)'));
+    const task = async () => {
+      try {
+        return await run();
+      } finally {
+        this.trimCaches();
+      }
+    };
+    const result = this.tail.then(task, task);
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -109,17 +151,24 @@ export class Translator {
   private tail: Promise<unknown> = Promise.resolve();
 
   /** Translate tokenized sentences (ids without EOS); returns output ids without BOS/EOS. */
-  translate(sources: number[][], options: Partial<TranslateOptions> = {}): Promise<number[][]> {
+  async translate(sources: number[][], options: Partial<TranslateOptions> = {}): Promise<number[][]> {
+    return (await this.translateScored(sources, options)).map((t) => t.tokens);
+  }
+
+  /** As translate, with each translation's summed log-probability (EOS included when it ended). */
+  translateScored(sources: number[][], options: Partial<TranslateOptions> = {}): Promise<ScoredTranslation[]> {
     return this.exclusive(() => this.translateNow(sources, options));
   }
 
-  private async translateNow(sources: number[][], options: Partial<TranslateOptions>): Promise<number[][]> {
+  private async translateNow(sources: number[][], options: Partial<TranslateOptions>): Promise<ScoredTranslation[]> {
     const opts = { ...TRANSLATE_DEFAULTS, ...options };
     const beam = Math.max(1, Math.floor(opts.beam));
     const maxOut = Math.min(opts.maxLen, this.config.maxLen);
     const b = sources.length;
     if (b === 0) return [];
-    const srcLen = Math.min(this.config.maxLen, Math.max(...sources.map((s) => s.length + 1)));
+    // Source length rounded up to the length step (PAD keys are masked), so few encoder shapes compile.
+    const longest = Math.max(...sources.map((s) => s.length + 1));
+    const srcLen = Math.min(this.config.maxLen, Math.ceil(longest / LENGTH_STEP) * LENGTH_STEP);
     const src = new Int32Array(b * srcLen);
     sources.forEach((s, i) => {
       const ids = s.slice(0, srcLen - 1);
@@ -151,7 +200,10 @@ export class Translator {
       hyps = hyps.map((list, i) => extend(list, logProbs, i * beam, this.config.vocab, beam, opts.lengthPenalty));
       if (hyps.every((list) => list.every((h) => h.done))) break;
     }
-    return hyps.map((list) => best(list, opts.lengthPenalty).tokens.filter((id) => id !== EOS && id !== PAD));
+    return hyps.map((list) => {
+      const h = best(list, opts.lengthPenalty);
+      return { tokens: h.tokens.filter((id) => id !== EOS && id !== PAD), logProb: h.logProb };
+    });
   }
 
   /**
@@ -174,7 +226,7 @@ export class Translator {
     const [rows, cols, d] = [outIds.length, srcIds.length, c.dModel];
     const tgtLen = Math.min(c.maxLen, Math.ceil(rows / LENGTH_STEP) * LENGTH_STEP);
     const enc = this.compile(this.encoders, `1x${cols}`, () => buildEncoderGraph(c, 1, cols));
-    const dec = this.compile(this.probes, `${cols}x${tgtLen}x${layer}`, () => buildCrossAttentionGraph(c, { batch: 1, srcLen: cols, tgtLen }, layer));
+    const dec = this.compile(this.probes, `${cols}x${tgtLen}x${layer}x${inputs}`, () => buildCrossAttentionGraph(c, { batch: 1, srcLen: cols, tgtLen }, layer, inputs));
     const tgtIn = new Int32Array(tgtLen);
     tgtIn.set([BOS, ...outIds.slice(0, rows - 1)]);
     const q = this.gpu.device.queue;
@@ -236,9 +288,8 @@ export class Translator {
   private async submitAndRead(encoder: GPUCommandEncoder, copies: Copy[]): Promise<Float32Array> {
     const bytes = copies.reduce((n, c) => n + c.size, 0);
     if (!this.readback || this.readback.size < bytes) {
-      this.readback?.destroy();
-      this.gpu.counters.buffers++;
-      this.readback = this.gpu.device.createBuffer({ size: bytes, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'translate readback' });
+      if (this.readback) this.owner.release(this.readback);
+      this.readback = this.owner.create({ size: Math.ceil(bytes / 16) * 16, usage: Usage.MAP_READ | Usage.COPY_DST, label: 'translate readback' });
     }
     let at = 0;
     for (const c of copies) {
@@ -252,21 +303,24 @@ export class Translator {
     return out;
   }
 
+  /** Free every GPU buffer the translator created. Calls after this are refused. */
   destroy(): void {
-    for (const c of [...this.encoders.values(), ...this.decoders.values(), ...this.probes.values()]) c.compiled.destroy();
-    for (const b of this.arena) b.destroy();
-    this.readback?.destroy();
+    this.owner.destroy();
+    this.encoders.clear();
+    this.decoders.clear();
+    this.probes.clear();
+    this.readback = null;
   }
 }
 
 /**
  * The decoder graph at `shape` with one more node: the probabilities of layer `layer`'s cross-attention,
  * recomputed from the Q, K and lse its fused attention saved (tensors dec.<l>.cross.q, dec.<l>.cross.kv
- * with K in columns 0..D, dec.<l>.cross.attention.lse; see ModelBuilder.crossAttention). Because that
- * node reads them and runs last, the memory planner keeps Q, KV and lse alive (their slots unreused) to
- * the end of the forward, and the probabilities sit in a slot nothing overwrites afterwards.
+ * with K in columns 0..D, dec.<l>.cross.attention.lse; see ModelBuilder.crossAttention). That node reads
+ * them, so the planner keeps them alive up to it; the probabilities (and Q, KV when read back) are graph
+ * outputs, in slots of their own that no other graph sharing the arena writes.
  */
-function buildCrossAttentionGraph(config: ModelConfig, shape: BatchShape, layer: number): CrossAttentionGraph {
+function buildCrossAttentionGraph(config: ModelConfig, shape: BatchShape, layer: number, inputs: boolean): CrossAttentionGraph {
   const dec = buildDecoderGraph(config, shape);
   const g = dec.graph;
   const prefix = `dec.${layer}.cross`;
@@ -289,6 +343,8 @@ function buildCrossAttentionGraph(config: ModelConfig, shape: BatchShape, layer:
         { tensor: kl.tensor, offset: kl.offset, rowStride: 2 * d }, c.view(lse), c.view(probs));
     },
   });
+  g.output(probs);
+  if (inputs) [q, kv].forEach((t) => g.output(t)); // read back for tests
   return { ...dec, q, kv, probs };
 }
 

@@ -15,3 +15,11 @@ export function testGpu(): Promise<Gpu> {
   }
   return gpuPromise;
 }
+
+/**
+ * What a replayed step must leave unchanged: pipelines and bind groups created, and GPU buffers alive
+ * (readbacks in a test create a staging buffer and destroy it again, so buffers are counted alive).
+ */
+export function gpuObjects(gpu: Gpu): { pipelines: number; bindGroups: number; liveBuffers: number } {
+  return { pipelines: gpu.counters.pipelines, bindGroups: gpu.counters.bindGroups, liveBuffers: gpu.memory.liveBuffers };
+}

@@ -1,7 +1,7 @@
 // Adam: the reference against hand-computed steps and model.md's form; the GPU kernel against the
 // reference over ranges, groups and several steps (schedule rewrites only); clipping; NaN skips the step.
 import { describe, expect, it } from 'vitest';
-import { testGpu } from '../helpers/gpu.ts';
+import { gpuObjects, testGpu } from '../helpers/gpu.ts';
 import type { Gpu } from '../../src/gpu/device.ts';
 import { readTensor, uploadTensor, type GpuTensor } from '../../src/gpu/tensor.ts';
 import { runDispatches } from '../../src/gpu/kernel.ts';
@@ -62,7 +62,7 @@ describe('adam kernel', () => {
     const flat = uploadFlat(gpu, p0, new Float32Array(n), m0, v0);
     const status = createStepStatus(gpu), schedule = createAdamSchedule(gpu, 2);
     const dispatches = ranges.map((r) => adamUpdate(gpu, { ...flat, status, schedule }, r));
-    const before = { ...gpu.counters };
+    const before = gpuObjects(gpu);
     let want: ref.AdamState = { params: Float64Array.from(p0), m: Float64Array.from(m0), v: Float64Array.from(v0) };
     for (let step = 1; step <= 3; step++) {
       const g = randomF32(n, 100 + step), lrs = [1e-3 * step, 5e-2 / step];
@@ -76,7 +76,7 @@ describe('adam kernel', () => {
       assertClose(`v step ${step}`, got.v, want.v, V_TOL);
     }
     expect(Array.from((await readTensor(gpu, flat.params)).subarray(2990))).toEqual(Array.from(p0.subarray(2990)));
-    expect(gpu.counters).toEqual(before);
+    expect(gpuObjects(gpu)).toEqual(before);
   });
 
   it('applies the clip scale from the step status', async () => {

@@ -1,6 +1,6 @@
 // Dropout kernels against the bit-exact CPU mask: the mask, its statistics, in-place use, seed rewrites.
 import { describe, expect, it } from 'vitest';
-import { testGpu } from '../helpers/gpu.ts';
+import { gpuObjects, testGpu } from '../helpers/gpu.ts';
 import { createTensor, readTensor, uploadTensor, type GpuTensor } from '../../src/gpu/tensor.ts';
 import { runDispatches } from '../../src/gpu/kernel.ts';
 import type { Gpu } from '../../src/gpu/device.ts';
@@ -77,7 +77,7 @@ describe('dropout kernels', () => {
     const opts = { rate: 0.5, stream: 2, seedIndex: 3 };
     const fwd = dropoutForward(gpu, a, ones, seeds, opts);
     const other = dropoutForward(gpu, b, ones, seeds, { ...opts, stream: 9 });
-    const before = { ...gpu.counters };
+    const before = gpuObjects(gpu);
     for (const seed of [17, 0xfffffff0]) {
       writeDropoutSeed(gpu, seeds, seed, 3);
       await runDispatches(gpu, [fwd, other]);
@@ -86,7 +86,7 @@ describe('dropout kernels', () => {
       const differ = (await readTensor(gpu, b)).filter((v, i) => v !== mask[i]).length;
       expect(differ).toBeGreaterThan(n / 4);
     }
-    expect(gpu.counters).toEqual(before);
+    expect(gpuObjects(gpu)).toEqual(before);
   });
 
   it('reference backward matches finite differences', () => {

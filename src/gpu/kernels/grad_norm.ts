@@ -3,7 +3,7 @@
 // read (to scale the gradient, or to skip the whole update when a gradient is NaN/Inf).
 import type { Gpu } from '../device.ts';
 import { createUniform, makeDispatch, require, writeUniform, type Dispatch, type UniformField } from '../kernel.ts';
-import { numel, readBuffer, uploadTensor, type GpuTensor } from '../tensor.ts';
+import { createTensor, numel, readBuffer, uploadTensor, type GpuTensor } from '../tensor.ts';
 
 const SHADER = 'grad_norm';
 /** Elements per thread that the chunking aims for, and the most partial sums (scratch entries). */
@@ -79,7 +79,7 @@ export function gradNorm(gpu: Gpu, grads: GpuTensor, status: GpuTensor, opts: Gr
     return [['u32', offset], ['u32', count], ['u32', chunk], ['u32', groups], ['f32', clip], ['u32', opts.haltAfterNonfinite ? 1 : 0]];
   };
   const params = createUniform(gpu, fields(opts.clip ?? 0));
-  const partials = gpu.pool.acquire(groups * 8, undefined, 'grad norm partials');
+  const partials = createTensor(gpu, [groups * 2], 'f32', 'grad norm partials').buffer;
   const partial = makeDispatch(gpu, `${op}.partial`, gpu.pipelines.get(SHADER, 'grad_norm_partial'), [params, partials, grads.buffer], [groups]);
   const final = makeDispatch(gpu, `${op}.final`, gpu.pipelines.get(SHADER, 'grad_norm_final'), [params, partials, status.buffer], [1]);
   return { dispatches: [partial, final], setClip: (clip) => writeUniform(gpu, params, fields(clip)) };

@@ -234,19 +234,12 @@ export function matmul(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec:
   return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c.buffer, (spec.bias ?? a).buffer, a.buffer, b.buffer]);
 }
 
-// Scratch of split-K partial sums: one buffer per device, shared by every split matmul and grown when a
-// bigger one is built. Sharing is safe because a queue runs dispatches one after another and each split
-// matmul's reduction directly follows its partial pass (Dispatches built earlier keep the buffer they got).
-const scratchByDevice = new WeakMap<GPUDevice, GPUBuffer>();
-
+// Scratch of split-K partial sums: one buffer per owner of `gpu` (a compiled graph), shared by its split
+// matmuls and grown when a bigger one is built. Sharing is safe because a pass runs dispatches one after
+// another and each split matmul's reduction directly follows its partial pass (Dispatches built earlier
+// keep the buffer they got).
 function splitScratch(gpu: Gpu, elements: number): GPUBufferBinding {
-  const size = Math.ceil((elements * 4) / 256) * 256;
-  let buffer = scratchByDevice.get(gpu.device);
-  if (!buffer || buffer.size < size) {
-    gpu.counters.buffers++;
-    buffer = gpu.device.createBuffer({ size, usage: Usage.STORAGE, label: 'matmul split-K partial sums' });
-    scratchByDevice.set(gpu.device, buffer);
-  }
+  const buffer = gpu.owner.shared('matmul split-K', Math.ceil((elements * 4) / 256) * 256, Usage.STORAGE, 'matmul split-K partial sums');
   return { buffer, offset: 0, size: elements * 4 };
 }
 
@@ -254,7 +247,7 @@ function splitScratch(gpu: Gpu, elements: number): GPUBufferBinding {
  * The matmul of `spec` as a dispatch list: one tiled dispatch, or, when split along K (spec.splitK,
  * default matmulSplitK), a partial-sum pass over K ranges into a scratch buffer followed by a reduction
  * that adds the ranges in order and applies the epilogue (alpha, bias, ReLU, accumulate) once.
- * The scratch is allocated here, once (see splitScratch).
+ * The scratch belongs to the owner of `gpu` (see splitScratch).
  */
 export function matmulDispatches(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch[] {
   const { s, storage, split } = prepare(c, a, b, spec);
