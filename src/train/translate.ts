@@ -81,7 +81,7 @@ export interface ScoredTranslation {
 }
 
 /** Compiled graphs kept per kind (encoders, decoders, probes); the least recently used beyond go. */
-const CACHE_LIMIT = 12;
+export const CACHE_LIMIT = 12;
 
 export class Translator {
   private readonly encoders = new Map<string, Compiled<EncoderGraph>>();
@@ -120,6 +120,11 @@ export class Translator {
     }
     cache.set(key, c);
     return c;
+  }
+
+  /** Compiled graphs kept now, per kind. */
+  get cachedGraphs(): { encoders: number; decoders: number; probes: number } {
+    return { encoders: this.encoders.size, decoders: this.decoders.size, probes: this.probes.size };
   }
 
   /** Drop compiled graphs beyond CACHE_LIMIT per kind (called between public calls, never inside one). */
