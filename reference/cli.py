@@ -1,4 +1,4 @@
-"""Command-line mirror of the spec's parity tools (shared/spec/model.md "Parity tools"), computed by
+"""Command-line mirror of the spec's parity tools (docs/spec/model.md "Parity tools"), computed by
 the PyTorch twin in float64 from the F32 checkpoint, written as F32:
 
   /usr/bin/python3 reference/cli.py grads --config C.json --weights W.safetensors --batch X.json --out G.safetensors

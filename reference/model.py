@@ -1,4 +1,4 @@
-"""PyTorch twin of shared/spec/model.md: the Weighted Transformer and its multi-head baseline.
+"""PyTorch twin of docs/spec/model.md: the Weighted Transformer and its multi-head baseline.
 
 Independent of the WebGPU engine; it is the oracle the engine's parity tests use. The model is
 functional: parameters are a dict {checkpoint key: tensor} with exactly the spec's keys and

@@ -1,4 +1,4 @@
-"""Optimization of the twin, per shared/spec/model.md "Optimization": gradients, Adam (PyTorch's
+"""Optimization of the twin, per docs/spec/model.md "Optimization": gradients, Adam (PyTorch's
 torch.optim.Adam formula) with two parameter groups and their schedules, the simplex projection
 of kappa/alpha, freezing; plus conversion between parameter dicts and safetensors tensors."""
 import json
