@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs when it is missing: Debian's Chromium (WebGPU on SwiftShader for
 # the e2e and browser kernel tests) and Mesa's lavapipe from bookworm-backports (Vulkan for Dawn in Node;
-# bookworm's own Mesa 22.3 is too old for Dawn). Also PyTorch for the parity twin when asked (--torch).
+# bookworm's own Mesa 22.3 is too old for Dawn), and Debian's PyTorch (python3-torch, for /usr/bin/python3)
+# for the twin's own tests (test/model/twin.test.ts runs them). --no-torch skips PyTorch.
 # When not root, prints the exact commands instead of running them.
 set -euo pipefail
 
-want_torch=0
-for arg in "$@"; do [ "$arg" = "--torch" ] && want_torch=1; done
+want_torch=1
+for arg in "$@"; do [ "$arg" = "--no-torch" ] && want_torch=0; done
 
 need_chromium=0; need_lavapipe=0; need_torch=0
 [ -x /usr/bin/chromium ] || need_chromium=1
