@@ -7,6 +7,7 @@ const commands: Record<string, Command> = {
   // Commands register here, one line each.
   corpus: { summary: 'check a TSV corpus import (kept pairs, rejected lines by reason)', load: () => import('./corpus.ts') },
   bleu: { summary: 'corpus BLEU of --hyp against --ref files, as sacreBLEU prints it', load: () => import('./bleu.ts') },
+  translate: { summary: 'translate lines of text with a checkpoint (greedy or beam search), one output line per input line', load: () => import('./translate.ts') },
   train: { summary: 'train a model headless on the Node adapter (progress, metrics JSONL, checkpoint)', load: () => import('./train.ts') },
   init: { summary: 'write a freshly initialized model (parity tool of model.md)', load: () => import('./parity.ts').then((m) => ({ run: m.init })) },
   grads: { summary: 'loss and every gradient of one batch on the WebGPU engine (parity tool)', load: () => import('./parity.ts').then((m) => ({ run: m.grads })) },
