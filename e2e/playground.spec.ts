@@ -148,7 +148,7 @@ test('metrics export as CSV and the checkpoint downloads as a valid safetensors 
   const csvPath = testInfo.outputPath('metrics.csv');
   await csv.saveAs(csvPath);
   const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
-  expect(lines[0]).toMatch(/^run,label,step,tokens_seen,loss,lr,grad_norm,dev_loss,dev_bleu,enc\.0\.kappa\.0,/);
+  expect(lines[0]).toMatch(/^run,label,step,tokens_seen,loss,lr,grad_norm,dev_loss,dev_bleu,enc\.0\.kappa_eff\.0,/);
   expect(lines).toHaveLength(3); // header + steps 1 and 2 of the stepped run
   const [ckpt] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-checkpoint').click()]);
   const path = testInfo.outputPath(ckpt.suggestedFilename());

@@ -1,5 +1,7 @@
 // Exports of a session: the metrics of every run as CSV (one row per run and step, κ/α as columns per
 // layer and branch, empty where a run has no such branch) and JSON, and any bytes as a browser download.
+// κ/α are exported as the trainer reported them: effective weights (what multiplies the branches), never
+// converted again here; the CSV columns (`enc.0.kappa_eff.0`) and the JSON (`branchWeights`) say so.
 import type { ModelConfig } from '../model/config.ts';
 import type { RunMetrics } from './store.ts';
 
@@ -12,8 +14,8 @@ export interface ExportedRun {
 
 function branchColumns(m: RunMetrics): string[] {
   return m.branches.flatMap((b) => [
-    ...(b.kappa[0] ?? []).map((_, i) => `${b.layer}.kappa.${i}`),
-    ...(b.alpha[0] ?? []).map((_, i) => `${b.layer}.alpha.${i}`),
+    ...(b.kappa[0] ?? []).map((_, i) => `${b.layer}.kappa_eff.${i}`),
+    ...(b.alpha[0] ?? []).map((_, i) => `${b.layer}.alpha_eff.${i}`),
   ]);
 }
 
@@ -37,8 +39,12 @@ export function metricsToCsv(runs: readonly ExportedRun[]): string {
   return [header, ...rows].join('\n') + '\n';
 }
 
+/** What the exported κ/α are (model.md "How kappa and alpha are kept on the simplex"). */
+export const BRANCH_WEIGHTS_NOTE =
+  'effective: the weights that multiply the branches (projected: as stored; softmax: softmax of the stored logits; uniform: 1/M)';
+
 export function metricsToJson(runs: readonly ExportedRun[]): string {
-  return JSON.stringify({ runs });
+  return JSON.stringify({ branchWeights: BRANCH_WEIGHTS_NOTE, runs });
 }
 
 /** Offer `data` as a file download named `name`. */
