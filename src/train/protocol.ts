@@ -50,11 +50,21 @@ export type RunStatus =
   | 'idle' // no run (before the first start, after reset)
   | 'preparing' // tokenizer, batches, model init
   | 'running'
-  | 'paused'
+  | 'pausing' // no step is submitted any more; the steps already queued on the GPU are still to report
+  | 'paused' // every submitted step has reported: nothing changes until resume or step
+  | 'stepping' // one step of every active run (from paused), until its metrics are back
+  | 'resetting' // nothing more is reported; the runs' GPU memory is being freed ('idle' once it is)
   | 'done' // every run reached its configured steps
   | 'stopped'; // NaN/Inf gradient, device lost or an error: see the error message
 
-/** One run's own state inside a session ('active' follows the session's running/paused). */
+/** The worker's whole device: every live GPU buffer (all runs, translators, launcher scratch). After a
+ *  reset it is back to its value before the first start. */
+export interface DeviceMemory {
+  liveBytes: number;
+  liveBuffers: number;
+}
+
+/** One run's own state inside a session ('active' follows the session's status: running, paused, ...). */
 export type RunState = 'active' | 'done' | 'stopped' | 'translate-only';
 
 /** What the worker learned while preparing a run. */
@@ -111,17 +121,19 @@ export interface RunRates {
 
 /** Worker → page. */
 export type WorkerMessage =
-  | { type: 'ready'; adapter: string; features: string[] }
+  | { type: 'ready'; adapter: string; features: string[]; memory: DeviceMemory }
   | { type: 'gpu-unavailable'; message: string }
-  | { type: 'status'; status: RunStatus; step: number }
+  /** The session's status; `step`: the last step reported (of the furthest run); `memory`: the device's. */
+  | { type: 'status'; status: RunStatus; step: number; memory: DeviceMemory }
   | { type: 'run-info'; info: RunInfo }
   | { type: 'run-state'; runId: number; state: RunState; message: string | null }
-  /** Metrics of consecutive steps of one run (kappa/alpha as effective weights), with its running rates. */
-  | { type: 'metrics'; runId: number; items: StepMetrics[]; rates: RunRates }
+  /** Metrics of consecutive steps of one run (kappa/alpha as effective weights: what multiplies the
+   *  branches, as the trainer reports them; never to be converted again), with its running rates. */
+  | { type: 'metrics'; runId: number; items: StepMetrics[]; rates: RunRates; memory: DeviceMemory }
   /** A dev evaluation began (busy: true) or ended; training waits meanwhile. */
   | { type: 'evaluating'; runId: number; step: number; busy: boolean }
-  | { type: 'dev'; runId: number; result: DevResult }
-  | { type: 'translation'; id: number; runId: number; output: string; ms: number; attention: AttentionMaps | null }
+  | { type: 'dev'; runId: number; result: DevResult; memory: DeviceMemory }
+  | { type: 'translation'; id: number; runId: number; output: string; ms: number; attention: AttentionMaps | null; memory: DeviceMemory }
   | { type: 'translation-failed'; id: number; message: string }
   /** A run's checkpoint (safetensors with config, Adam moments, tokenizer and run spec). */
   | { type: 'checkpoint'; runId: number; reason: SaveReason; bytes: Uint8Array; step: number; label: string }
@@ -138,11 +150,12 @@ export type PageMessage =
   | { type: 'start'; runs: RunSpec[]; paused: boolean }
   /** Restore runs from checkpoints (then evaluate each on its dev set, and start when not paused). */
   | { type: 'load'; runs: LoadSpec[]; paused: boolean }
+  /** 'pausing', then 'paused' once the steps in flight have reported. */
   | { type: 'pause' }
   | { type: 'resume' }
-  /** One step of every active run, when paused. */
+  /** One step of every active run, when paused ('stepping', then 'paused' once it has reported). */
   | { type: 'step' }
-  /** Stop and free every run. */
+  /** Stop and free every run ('resetting', then 'idle' once freed). */
   | { type: 'reset' }
   | { type: 'set-lr-scale'; value: number }
   /** Translate with one run; `attentionLayer` (a decoder layer index) also returns its cross-attention. */

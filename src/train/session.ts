@@ -4,10 +4,12 @@
 // save, ...) arrive between steps: the loop yields a task after every round, and everything that touches
 // the GPU runs one at a time through `exclusive`, so a translation or a dev evaluation never interleaves
 // with a half-submitted step. What goes back to the page is plain numbers (protocol.ts); metrics are
-// batched every METRICS_INTERVAL_MS per run.
+// batched every METRICS_INTERVAL_MS per run. Steps are queued on the GPU ahead of their metrics, so pause,
+// single step and reset are states of their own ('pausing', 'stepping', 'resetting') until every step in
+// flight has reported (or the runs are freed): 'paused' means no step is applied or reported any more.
 import type { Gpu } from '../gpu/device.ts';
 import { tokenLabels } from './translate.ts';
-import type { AttentionMaps, LoadSpec, PageMessage, RunState, RunStatus, SaveReason, StepMetrics, WorkerMessage } from './protocol.ts';
+import type { AttentionMaps, DeviceMemory, LoadSpec, PageMessage, RunState, RunStatus, SaveReason, StepMetrics, WorkerMessage } from './protocol.ts';
 import { DataCache, TrainingRun } from './run.ts';
 
 const METRICS_INTERVAL_MS = 50;
@@ -43,13 +45,12 @@ export class Session {
     switch (message.type) {
       case 'start':
         this.lrScaleSinceStart = null;
-        return this.begin(message.paused, (cache) => message.runs.map((spec) => TrainingRun.fresh(this.gpu, spec, cache)), false);
+        return this.begin(message.paused, message.runs.map((spec) => (cache: DataCache) => TrainingRun.fresh(this.gpu, spec, cache)), false);
       case 'load':
         this.lrScaleSinceStart = null;
-        return this.begin(message.paused, (cache) => message.runs.map((load: LoadSpec) => TrainingRun.restore(this.gpu, load, cache)), true);
+        return this.begin(message.paused, message.runs.map((load: LoadSpec) => (cache: DataCache) => TrainingRun.restore(this.gpu, load, cache)), true);
       case 'pause':
-        if (this.status === 'running') this.setStatus('paused');
-        return;
+        return this.pause();
       case 'resume':
         return this.resume();
       case 'step':
@@ -85,7 +86,7 @@ export class Session {
   }
 
   /** Replace the session's runs by new ones (fresh or restored); restored runs are evaluated first. */
-  private begin(paused: boolean, create: (cache: DataCache) => TrainingRun[], evaluateFirst: boolean): void {
+  private begin(paused: boolean, create: ((cache: DataCache) => TrainingRun)[], evaluateFirst: boolean): void {
     const generation = ++this.generation;
     void this.exclusive(async () => {
       await this.dispose();
@@ -93,8 +94,12 @@ export class Session {
       if (this.lostMessage) throw new Error(`${this.lostMessage}. Reload the page (or resume from the autosave) to get a new GPU device.`);
       this.setStatus('preparing');
       await yieldTask(); // let the status through before the (synchronous) data preparation
-      const runs = create(new DataCache());
-      this.runs = runs;
+      if (generation !== this.generation) return; // reset (or replaced) meanwhile
+      const cache = new DataCache();
+      // One at a time into this.runs: when one fails (a bad checkpoint), those made before it are still
+      // freed by the next reset or start.
+      for (const make of create) this.runs.push(make(cache));
+      const runs = this.runs;
       for (const run of runs) {
         if (this.lrScaleSinceStart !== null) run.trainer.setLrScale(this.lrScaleSinceStart);
         run.trainer.onMetrics = (m) => this.onMetrics(generation, run, m);
@@ -107,6 +112,24 @@ export class Session {
       this.setStatus(!trainable ? 'done' : paused ? 'paused' : 'running');
       if (this.status === 'running') void this.loop(generation);
     });
+  }
+
+  /** Stop submitting steps now; 'paused' once every step already queued on the GPU has reported. */
+  private pause(): void {
+    if (this.status !== 'running') return;
+    const generation = this.generation;
+    this.setStatus('pausing');
+    // After the step being submitted (exclusive), if any: the loop sees 'pausing' and submits no more.
+    void this.exclusive(async () => {
+      await this.drain(generation);
+      if (this.generation === generation && this.status === 'pausing') this.setStatus('paused');
+    });
+  }
+
+  /** Wait until every run's submitted steps have reported, then send their metrics to the page. */
+  private async drain(generation: number): Promise<void> {
+    for (const run of this.runs) await run.trainer.flush();
+    if (this.generation === generation) this.flushMetrics();
   }
 
   private resume(): void {
@@ -145,19 +168,23 @@ export class Session {
     this.setStatus(this.runs.every((r) => r.state === 'stopped') ? 'stopped' : 'done');
   }
 
+  /** One step of every active run; 'paused' again once their metrics are back (and sent). */
   private async singleStep(): Promise<void> {
     const generation = this.generation;
     if (this.status !== 'paused') return;
+    this.setStatus('stepping');
     for (const run of this.runs.filter((r) => r.state === 'active')) {
       run.meter.reset();
       if (run.trainer.step < run.totalSteps) await this.stepOnce(generation, run, true);
     }
-    if (this.generation === generation && this.status === 'paused') this.setStatus('paused');
+    await this.drain(generation);
+    // (A reset meanwhile changed the status: read it again, not as narrowed above.)
+    if (this.generation === generation && (this.status as RunStatus) === 'stepping') this.setStatus('paused');
   }
 
   /** One optimizer step of one run (and its dev evaluation when it is due). */
   private async stepOnce(generation: number, run: TrainingRun, single: boolean): Promise<void> {
-    const wanted = () => this.generation === generation && run.state === 'active' && this.status === (single ? 'paused' : 'running');
+    const wanted = () => this.generation === generation && run.state === 'active' && this.status === (single ? 'stepping' : 'running');
     if (!wanted()) return;
     const trainer = run.trainer;
     await this.pace(generation, run);
@@ -171,7 +198,7 @@ export class Session {
   /** Wait until few enough of the run's steps are in flight (see QUEUE_SECONDS). */
   private async pace(generation: number, run: TrainingRun): Promise<void> {
     const limit = Math.max(MIN_IN_FLIGHT, Math.min(MAX_IN_FLIGHT, Math.ceil(run.meter.stepsPerSec() * QUEUE_SECONDS)));
-    const live = () => this.generation === generation && run.state === 'active' && this.status !== 'idle';
+    const live = () => this.generation === generation && run.state === 'active' && this.status !== 'resetting';
     while (live() && run.trainer.step - run.lastReported >= limit) {
       // A lost device never reports: wake up now and then to notice the run stopped.
       await new Promise<void>((resolve) => {
@@ -198,7 +225,7 @@ export class Session {
       const result = await run.evaluateDev(() => this.generation === generation);
       if (result && this.generation === generation) {
         this.flushMetrics();
-        this.post({ type: 'dev', runId: run.id, result });
+        this.post({ type: 'dev', runId: run.id, result, memory: this.memory() });
       }
     } finally {
       this.post({ type: 'evaluating', runId: run.id, step, busy: false });
@@ -236,7 +263,7 @@ export class Session {
       const maps = await translator.crossAttention(ids, out, layer);
       attention = { layer, srcTokens: tokenLabels(run.tokenizer, maps.srcIds), outTokens: tokenLabels(run.tokenizer, maps.outIds), maps: maps.probs };
     }
-    this.post({ type: 'translation', id: m.id, runId: run.id, output, ms, attention });
+    this.post({ type: 'translation', id: m.id, runId: run.id, output, ms, attention, memory: this.memory() });
   }
 
   private onMetrics(generation: number, run: TrainingRun, m: StepMetrics): void {
@@ -258,7 +285,7 @@ export class Session {
       if (run.pending.length === 0) continue;
       const items = run.pending;
       run.pending = [];
-      this.post({ type: 'metrics', runId: run.id, items, rates: run.rates() });
+      this.post({ type: 'metrics', runId: run.id, items, rates: run.rates(), memory: this.memory() });
     }
   }
 
@@ -269,17 +296,19 @@ export class Session {
     this.post({ type: 'error', message, deviceLost: this.lostMessage !== null });
   }
 
+  /** Stop at once (nothing more is reported); 'idle' once every run's GPU memory is freed. */
   private reset(): void {
     ++this.generation;
-    this.setStatus('idle');
-    // Again once done: a start queued before the reset may have reported 'running' in between.
+    this.setStatus('resetting');
     void this.exclusive(async () => {
       await this.dispose();
+      // A start queued after this reset has not begun yet (exclusive): 'idle' is this reset's last word.
       this.setStatus('idle');
     });
   }
 
-  /** Free the runs' GPU objects once their submitted work is done. */
+  /** Free the runs' GPU objects (trainers with their buckets, translators, readback rings) once their
+   *  submitted work is done; nothing else in the session holds GPU memory (the data cache is host data). */
   private async dispose(): Promise<void> {
     const runs = this.runs;
     this.runs = [];
@@ -290,14 +319,21 @@ export class Session {
     }
   }
 
+  /** Every live GPU buffer of the device (all runs, translators, launcher scratch), for the page. */
+  private memory(): DeviceMemory {
+    const { liveBytes, liveBuffers } = this.gpu.memory;
+    return { liveBytes, liveBuffers };
+  }
+
   private setRunState(run: TrainingRun, state: RunState, message: string | null): void {
     run.state = state;
     this.post({ type: 'run-state', runId: run.id, state, message });
   }
 
+  /** The status with the step the page shows (the last reported one) and the device's memory. */
   private setStatus(status: RunStatus): void {
     this.status = status;
-    this.post({ type: 'status', status, step: Math.max(0, ...this.runs.map((r) => r.trainer.step)) });
+    this.post({ type: 'status', status, step: Math.max(0, ...this.runs.map((r) => r.lastReported)), memory: this.memory() });
   }
 }
 

@@ -15,7 +15,7 @@ async function acquire(): Promise<Session | null> {
     const features = [f.timestampQuery && 'timestamp-query', f.shaderF16 && 'shader-f16', f.subgroups && 'subgroups'].filter(
       (x): x is string => typeof x === 'string',
     );
-    post({ type: 'ready', adapter: gpu.adapterName, features });
+    post({ type: 'ready', adapter: gpu.adapterName, features, memory: { liveBytes: gpu.memory.liveBytes, liveBuffers: gpu.memory.liveBuffers } });
     return new Session(gpu, post);
   } catch (err) {
     post({ type: 'gpu-unavailable', message: err instanceof Error ? err.message : String(err) });

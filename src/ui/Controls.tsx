@@ -5,6 +5,7 @@ import { CorpusImport } from './CorpusImport.tsx';
 import { usePlayground, usePlaygroundStore } from './context.ts';
 import { FIELDS, fieldError, validate, withField, type Field, type Group, type NumberField, type SelectField } from './schema.ts';
 import { patchConfig, selectFocusView } from './store.ts';
+import { configLocked } from './status.ts';
 
 const GROUPS: { group: Group; title: string }[] = [
   { group: 'data', title: 'Data' },
@@ -17,7 +18,7 @@ export function Controls() {
   const imported = usePlayground((s) => s.config.imported);
   const status = usePlayground((s) => s.run.status);
   const store = usePlaygroundStore();
-  const locked = status === 'preparing' || status === 'running' || status === 'paused';
+  const locked = configLocked(status);
   const checked = validate(values, imported);
   const set = (field: Field, value: string | number) => patchConfig(store, { values: withField(values, field.name, value) });
   return (

@@ -1,10 +1,11 @@
 // The run controls above the charts: Start / Pause / Step / Reset, the live learning-rate scale, and
-// what the run is doing (status, current step, throughput).
+// what the run is doing (status, current step, throughput, the run's and the whole device's GPU memory).
 import { useClient, usePlayground } from './context.ts';
 import { ExportBar } from './ExportBar.tsx';
 import { FIELD_BY_NAME, type NumberField } from './schema.ts';
 import { formatBytes, formatMs } from './format.ts';
 import { idleRates, selectFocusMetrics, selectFocusView } from './store.ts';
+import { canStart, STATUS_TEXT } from './status.ts';
 
 export function RunBar() {
   return (
@@ -22,19 +23,19 @@ function RunButtons() {
   const status = usePlayground((s) => s.run.status);
   const gpuReady = usePlayground((s) => s.run.gpu.state === 'ready');
   const running = status === 'running';
-  const busy = status === 'preparing';
+  const startable = gpuReady && canStart(status);
   return (
     <div className="buttons">
-      <button className="primary" data-testid="start" disabled={!gpuReady || running || busy} onClick={() => client.start()}>
+      <button className="primary" data-testid="start" disabled={!startable} onClick={() => client.start()}>
         {status === 'paused' ? 'Resume' : status === 'done' || status === 'stopped' ? 'Start again' : 'Start'}
       </button>
       <button data-testid="pause" disabled={!running} onClick={() => client.pause()}>
         Pause
       </button>
-      <button data-testid="step" disabled={!gpuReady || running || busy} onClick={() => client.step()} title="One training step">
+      <button data-testid="step" disabled={!startable} onClick={() => client.step()} title="One training step">
         Step
       </button>
-      <button data-testid="reset" disabled={status === 'idle'} onClick={() => client.reset()}>
+      <button data-testid="reset" disabled={status === 'idle' || status === 'resetting'} onClick={() => client.reset()}>
         Reset
       </button>
     </div>
@@ -54,15 +55,6 @@ function LrScaleSlider() {
   );
 }
 
-const STATUS_TEXT: Record<string, string> = {
-  idle: 'not started',
-  preparing: 'preparing data and model…',
-  running: 'training',
-  paused: 'paused',
-  done: 'finished',
-  stopped: 'stopped',
-};
-
 function RunStats() {
   const status = usePlayground((s) => s.run.status);
   const steps = usePlayground((s) => selectFocusMetrics(s).steps);
@@ -70,6 +62,7 @@ function RunStats() {
   const totalSteps = usePlayground((s) => s.config.values.steps);
   const autosave = usePlayground((s) => s.run.autosave);
   const evaluating = usePlayground((s) => s.run.runs.some((r) => r.evaluating));
+  const device = usePlayground((s) => s.run.gpuMemory);
   const rates = view?.rates ?? idleRates();
   const step = steps.length > 0 ? steps[steps.length - 1] : (view?.info?.step ?? 0);
   const { stepsPerSec, tokensPerSec, tokensSeen, gpuMsPerStep, hostMsPerStep, gpuBytes } = rates;
@@ -88,7 +81,18 @@ function RunStats() {
         {' · '}
         <span title="CPU time to write the step's inputs, encode its dispatches and submit">host {formatMs(hostMsPerStep)}/step</span>
         {' · '}
-        <strong>{formatBytes(gpuBytes)}</strong> GPU memory
+        <span title="What this run holds: weights, gradients, Adam moments, compiled buckets, activations">
+          <strong>{formatBytes(gpuBytes)}</strong> GPU memory (run)
+        </span>
+        {' · '}
+        <span
+          data-testid="device-memory"
+          data-live-bytes={device?.liveBytes ?? ''}
+          data-live-buffers={device?.liveBuffers ?? ''}
+          title="Every live GPU buffer of the worker's device: all runs, translators and scratch (back to its starting value after Reset)"
+        >
+          <strong>{device ? formatBytes(device.liveBytes) : '…'}</strong> GPU memory (device)
+        </span>
       </span>
       <span className="hint">{tokensSeen.toLocaleString()} target tokens seen{view && view.label && ` (${view.label})`}</span>
       {autosave && (

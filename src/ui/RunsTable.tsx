@@ -6,11 +6,14 @@ import { ema } from './chart-data.ts';
 import { formatBytes, formatMs } from './format.ts';
 import { runColor } from './palette.ts';
 import { EMPTY_RUN_METRICS, type RunMetrics, type RunView } from './store.ts';
+import { runStateText } from './status.ts';
+import type { RunStatus } from '../train/protocol.ts';
 
 export function RunsTable() {
   const runs = usePlayground((s) => s.run.runs);
   const metrics = usePlayground((s) => s.metrics.runs);
   const focus = usePlayground((s) => s.run.focus);
+  const status = usePlayground((s) => s.run.status);
   if (runs.length < 2) return null;
   return (
     <section className="card runs" data-testid="runs-table">
@@ -33,7 +36,7 @@ export function RunsTable() {
         </thead>
         <tbody>
           {runs.map((r, i) => (
-            <RunRow key={r.id} run={r} color={runColor(i)} metrics={metrics[r.id] ?? EMPTY_RUN_METRICS} focused={r.id === focus} />
+            <RunRow key={r.id} run={r} status={status} color={runColor(i)} metrics={metrics[r.id] ?? EMPTY_RUN_METRICS} focused={r.id === focus} />
           ))}
         </tbody>
       </table>
@@ -41,7 +44,7 @@ export function RunsTable() {
   );
 }
 
-function RunRow({ run, color, metrics, focused }: { run: RunView; color: string; metrics: RunMetrics; focused: boolean }) {
+function RunRow({ run, status, color, metrics, focused }: { run: RunView; status: RunStatus; color: string; metrics: RunMetrics; focused: boolean }) {
   const client = useClient();
   const dev = metrics.dev.at(-1);
   const smoothed = ema(metrics.loss, 0.9).at(-1);
@@ -51,7 +54,7 @@ function RunRow({ run, color, metrics, focused }: { run: RunView; color: string;
       <td>
         <span className="swatch" style={{ background: color }} /> {run.label}
       </td>
-      <td title={run.error ?? undefined}>{run.error ? 'stopped (NaN/Inf)' : run.state}</td>
+      <td title={run.error ?? undefined} data-testid={`run-state-${run.id}`}>{runStateText(run.state, status, run.error)}</td>
       <td>{run.info ? run.info.parameters.toLocaleString() : '…'}</td>
       <td>{metrics.steps.at(-1) ?? run.info?.step ?? 0}</td>
       <td>{rates.tokensSeen.toLocaleString()}</td>

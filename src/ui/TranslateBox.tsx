@@ -5,6 +5,7 @@ import { AttentionHeatmap } from './AttentionHeatmap.tsx';
 import { branchColor } from './palette.ts';
 import { RunPicker } from './RunPicker.tsx';
 import { selectFocusView } from './store.ts';
+import { canTranslate } from './status.ts';
 
 const EXAMPLES: Record<string, string> = {
   'en-de': 'The famous king learns a song.',
@@ -24,7 +25,7 @@ export function TranslateBox() {
   const [layer, setLayer] = useState(0);
   const decLayers = usePlayground((s) => selectFocusView(s)?.info?.config.decLayers ?? 0);
   const input = text ?? EXAMPLES[data] ?? '';
-  const hasModel = status === 'running' || status === 'paused' || status === 'done' || status === 'stopped';
+  const hasModel = canTranslate(status);
   const shownLayer = Math.min(layer, Math.max(0, decLayers - 1));
   return (
     <section className="card translate" data-testid="translate-box">

@@ -4,7 +4,7 @@
 // one run, or several side by side (comparison mode); the focused run is the one whose κ/α charts and
 // dev samples are shown and that translates. Components read the store with one selector per field.
 import { createStore } from 'zustand/vanilla';
-import type { AttentionMaps, DevResult, RunInfo, RunRates, RunState, RunStatus, StepMetrics } from '../train/protocol.ts';
+import type { AttentionMaps, DeviceMemory, DevResult, RunInfo, RunRates, RunState, RunStatus, StepMetrics } from '../train/protocol.ts';
 import { defaultValues, type ConfigValues, type ImportedCorpus } from './schema.ts';
 
 export type GpuState =
@@ -65,6 +65,8 @@ export interface RunSlice {
   translation: TranslationState;
   /** The last autosave (IndexedDB), for the status line and the device-lost recovery. */
   autosave: { step: number; savedAt: number } | null;
+  /** The worker's whole device (every live GPU buffer), as last reported; null before the device is ready. */
+  gpuMemory: DeviceMemory | null;
 }
 
 /** One run's series; index i of every array is the i-th reported step. */
@@ -98,7 +100,7 @@ export const idleTranslation: TranslationState = { id: 0, pending: false, output
 export function createPlaygroundStore(values: ConfigValues = defaultValues()) {
   return createStore<PlaygroundState>()(() => ({
     config: { values, imported: null, hashWarnings: [] },
-    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null },
+    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null, gpuMemory: null },
     metrics: { runs: {} },
   }));
 }

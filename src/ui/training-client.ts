@@ -4,7 +4,7 @@
 // It also drives the autosave (every N steps, all runs' checkpoints into IndexedDB) and the recoveries:
 // resume from the autosave after a reload, or on a fresh worker and device after the device was lost.
 import { download } from './export.ts';
-import type { LoadSpec, PageMessage, StepMetrics, WorkerMessage } from '../train/protocol.ts';
+import type { DeviceMemory, LoadSpec, PageMessage, StepMetrics, WorkerMessage } from '../train/protocol.ts';
 import { runSpecs } from './runs.ts';
 import { specWithPairs, specWithoutPairs } from '../train/spec.ts';
 import { autosaveStep, clearAutosave, writeAutosave, type AutosaveRecord, type AutosavedRun } from './autosave.ts';
@@ -21,6 +21,8 @@ export class TrainingClient {
   private worker: Worker;
   private buffers = new Map<number, StepMetrics[]>();
   private rates = new Map<number, RunView['rates']>();
+  /** The device's memory from the buffered metrics (into the store with them). */
+  private memory: DeviceMemory | null = null;
   private frame: number | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** Bumped by every start/load/reset: messages of older sessions are dropped until its run-info. */
@@ -71,9 +73,10 @@ export class TrainingClient {
     this.send({ type: 'step' });
   }
 
+  /** Drop the runs now; the worker says 'idle' once it has freed them (without a device: at once). */
   reset(): void {
     this.beginSession([]);
-    patchRun(this.store, { status: 'idle' });
+    patchRun(this.store, { status: this.store.getState().run.gpu.state === 'ready' ? 'resetting' : 'idle' });
     this.send({ type: 'reset' });
   }
 
@@ -154,6 +157,7 @@ export class TrainingClient {
     this.accepting = new Set();
     this.buffers = new Map();
     this.rates = new Map();
+    this.memory = null;
     this.autosaving = null;
     this.lastAutosaveStep = 0;
     const views: RunView[] = runs.map((r) => ({ id: r.id, label: r.label, info: null, state: 'preparing', error: null, rates: idleRates(), evaluating: false }));
@@ -167,12 +171,12 @@ export class TrainingClient {
   private receive(m: WorkerMessage): void {
     switch (m.type) {
       case 'ready':
-        return patchRun(this.store, { gpu: { state: 'ready', adapter: m.adapter, features: m.features } });
+        return patchRun(this.store, { gpu: { state: 'ready', adapter: m.adapter, features: m.features }, gpuMemory: m.memory });
       case 'gpu-unavailable':
         return patchRun(this.store, { gpu: { state: 'unavailable', message: m.message } });
       case 'status':
         this.flush();
-        return patchRun(this.store, { status: m.status });
+        return patchRun(this.store, { status: m.status, gpuMemory: m.memory });
       case 'run-info':
         this.accepting.add(m.info.id);
         return patchRunView(this.store, m.info.id, { info: m.info, state: 'active', rates: { ...idleRates(), tokensSeen: 0, gpuBytes: m.info.gpuBytes } });
@@ -184,6 +188,7 @@ export class TrainingClient {
         if (!this.accepting.has(m.runId)) return;
         this.buffers.set(m.runId, [...(this.buffers.get(m.runId) ?? []), ...m.items]);
         this.rates.set(m.runId, m.rates);
+        this.memory = m.memory;
         return this.scheduleFlush();
       case 'evaluating':
         if (!this.accepting.has(m.runId)) return;
@@ -191,12 +196,16 @@ export class TrainingClient {
       case 'dev':
         if (!this.accepting.has(m.runId)) return;
         this.flush();
-        return this.store.setState((s) => ({ metrics: { runs: { ...s.metrics.runs, [m.runId]: addDevResult(s.metrics.runs[m.runId] ?? emptyRunMetrics(), m.result) } } }));
+        return this.store.setState((s) => ({
+          metrics: { runs: { ...s.metrics.runs, [m.runId]: addDevResult(s.metrics.runs[m.runId] ?? emptyRunMetrics(), m.result) } },
+          run: { ...s.run, gpuMemory: m.memory },
+        }));
       case 'translation':
       case 'translation-failed':
         return this.translated(m);
       case 'checkpoint':
         if (m.reason === 'autosave') return this.autosaveReceived(m);
+        this.flush(); // the steps up to the checkpoint's came before it: on the charts as it downloads
         return download(`weighted-transformer-${slug(m.label)}-step${m.step}.safetensors`, m.bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
       case 'error':
         this.flush();
@@ -208,6 +217,7 @@ export class TrainingClient {
     if (m.id !== this.translationId) return; // an older request
     const ok = m.type === 'translation';
     patchRun(this.store, {
+      ...(ok ? { gpuMemory: m.memory } : {}),
       translation: { id: m.id, pending: false, output: ok ? m.output : null, error: ok ? null : m.message, ms: ok ? m.ms : 0, runId: ok ? m.runId : null, attention: ok ? m.attention : null },
     });
   }
@@ -225,7 +235,9 @@ export class TrainingClient {
     this.frame = this.timer = null;
     if (this.buffers.size === 0) return;
     const buffers = this.buffers;
+    const memory = this.memory;
     this.buffers = new Map();
+    this.memory = null;
     this.store.setState((s) => {
       const runs = { ...s.metrics.runs };
       for (const [id, items] of buffers) {
@@ -234,7 +246,7 @@ export class TrainingClient {
         runs[id] = appendMetrics(prev, items, seen);
       }
       const views = s.run.runs.map((r) => (this.rates.has(r.id) ? { ...r, rates: this.rates.get(r.id)! } : r));
-      return { metrics: { runs }, run: { ...s.run, runs: views } };
+      return { metrics: { runs }, run: { ...s.run, runs: views, gpuMemory: memory ?? s.run.gpuMemory } };
     });
     this.maybeAutosave();
   }
