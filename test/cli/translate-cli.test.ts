@@ -2,9 +2,9 @@
 // lines into exactly as many output lines, each the Translator's output for that line decoded with the
 // checkpoint's tokenizer (empty lines stay empty); stdout holds only translations; bad input (missing or
 // malformed files, no tokenizer, no sentence, bad option values) fails naming the problem.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, TRANSLATE_BATCH, type TranslateIo } from '../../src/cli/translate.ts';
@@ -63,6 +63,8 @@ LINES.splice(10, 0, '', '   ');
 LINES.push(Array.from({ length: 30 }, (_, j) => WORDS[j % WORDS.length]).join(' '));
 
 describe('npm run cli -- translate', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('prints one translation per input line: the Translator output decoded with the checkpoint tokenizer', async () => {
     const input = file('input.txt', LINES.map((l, i) => l + (i === 3 ? '\r\n' : '\n')).join(''));
     const greedy = await cli(['--checkpoint', checkpoint, '--input', input]);
