@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
   if (!command) {
     if (name && name !== '--help' && name !== 'help') console.error(`Unknown command "${name}".`);
     console.error('Usage: npm run cli -- <command> [options]\nCommands:');
-    for (const [n, c] of Object.entries(commands)) console.error(`  ${n.padEnd(8)} ${c.summary}`);
+    for (const [n, c] of Object.entries(commands)) console.error(`  ${n.padEnd(10)} ${c.summary}`);
     return name && name !== '--help' && name !== 'help' ? 2 : 0;
   }
   const module = await command.load();

@@ -83,8 +83,8 @@ export class TrainingRun {
     const spec = load.spec;
     if (spec) assertSameModel(spec.model, ckpt.config, where);
     const train = spec?.train ?? { seed: 0, gradClip: 0, lrScale: 1, warmup: 1, kappaWarmup: 1, steps: ckpt.step, freezeSteps: 0 };
+    const data = spec ? cache.get(spec, tokenizer) : null; // before the trainer: a data error then leaks no GPU memory
     const trainer = new Trainer(gpu, ckpt.config, train, { params: ckpt.params, m: ckpt.adam?.m, v: ckpt.adam?.v, step: ckpt.step });
-    const data = spec ? cache.get(spec, tokenizer) : null;
     const saved = ckpt.extras[EXTRAS.tokensSeen];
     const tokensSeen = typeof saved === 'number' && Number.isFinite(saved) ? saved : 0;
     return new TrainingRun(spec?.id ?? load.id, spec?.label ?? load.label, spec ? { ...spec, model: ckpt.config } : null, trainer, tokenizer, data, tokensSeen);

@@ -11,6 +11,7 @@ import type { Gpu } from '../gpu/device.ts';
 import { tokenLabels } from './translate.ts';
 import type { AttentionMaps, DeviceMemory, LoadSpec, PageMessage, RunState, RunStatus, SaveReason, StepMetrics, WorkerMessage } from './protocol.ts';
 import { DataCache, TrainingRun } from './run.ts';
+import { nonfiniteReason } from './trainer.ts';
 
 const METRICS_INTERVAL_MS = 50;
 /** Steps queued on the GPU ahead of the last reported one: about this much work, at least 2 steps (so the
@@ -273,7 +274,7 @@ export class Session {
     this.flushTimer ??= setTimeout(() => this.flushMetrics(), METRICS_INTERVAL_MS);
     if (m.nonfinite && run.state === 'active') {
       this.flushMetrics();
-      this.setRunState(run, 'stopped', `${run.label}: training stopped at step ${m.step}: the gradient was NaN/Inf; weights kept from the last good step`);
+      this.setRunState(run, 'stopped', `${run.label}: training stopped at step ${m.step}: ${nonfiniteReason(m)}; weights kept from the last good step`);
       if (!this.runs.some((r) => r.state === 'active')) this.settle(generation);
     }
   }

@@ -2,14 +2,15 @@
 // buffers; each batch shape bucket compiles its graph once; a step writes the step's inputs and scalars,
 // encodes the precompiled dispatches (forward, backward, gradient norm, Adam, simplex projection) in one
 // pass, and submits once. Metrics come back through a small ring of mapped buffers, never awaited by the
-// step loop. A NaN/Inf gradient makes the optimizer write nothing (the kernels check the step status on the
-// GPU), so the weights stay the last good ones; the trainer reports it and the caller stops the run.
+// step loop. A NaN/Inf gradient, or an update that would make a weight NaN/Inf (adamGuard), makes the
+// optimizer write nothing (the kernels check the step status on the GPU), so the weights stay the last
+// finite ones; the trainer reports it and the caller stops the run.
 import { ownedBy, type Gpu } from '../gpu/device.ts';
 import type { BufferOwner } from '../gpu/memory.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/kernel.ts';
 import { Usage } from '../gpu/buffers.ts';
 import { createTensor, readTensor, uploadTensor, type GpuTensor } from '../gpu/tensor.ts';
-import { adamUpdate, createAdamSchedule, type AdamSchedule } from '../gpu/kernels/adam.ts';
+import { adamGuard, adamUpdate, createAdamSchedule, type AdamSchedule } from '../gpu/kernels/adam.ts';
 import { createStepStatus, gradNorm, type GradNorm } from '../gpu/kernels/grad_norm.ts';
 import { simplexProject } from '../gpu/kernels/simplex.ts';
 import { writeDropoutSeed } from '../gpu/kernels/dropout.ts';
@@ -43,6 +44,8 @@ export interface StepMetrics {
   tokens: number;
   gradNorm: number;
   nonfinite: boolean;
+  /** What was non-finite: the gradient, or the update it would have made (a learning rate too large). */
+  nonfiniteCause?: 'gradient' | 'update' | null;
   lr: number;
   /** GPU time of the step's pass (timestamp queries), or null when the device has none. */
   gpuMs: number | null;
@@ -57,7 +60,7 @@ export interface StepMetrics {
 interface Bucket {
   model: ModelGraph;
   compiled: CompiledGraph;
-  /** The step's whole dispatch list: forward, backward, grad norm, Adam, projection. */
+  /** The step's whole dispatch list: forward, backward, grad norm, update guard, Adam, projection. */
   train: Dispatch[];
   /** The same with kappa/alpha frozen (no branch Adam, no projection). */
   trainFrozen: Dispatch[];
@@ -73,6 +76,8 @@ export class Trainer {
   readonly status: GpuTensor<'f32'>;
   readonly schedule: AdamSchedule;
   private readonly norm: GradNorm;
+  /** The update guard (adamGuard) over the ranges the step updates: all, or all but kappa/alpha (frozen). */
+  private readonly guard: { train: Dispatch[]; frozen: Dispatch[] };
   private readonly buckets = new Map<string, Bucket>();
   /** Activation/gradient buffers shared by all buckets (their steps never overlap). */
   private readonly arena: Arena;
@@ -112,6 +117,14 @@ export class Trainer {
     this.status = createStepStatus(gpu);
     this.schedule = createAdamSchedule(gpu, 2);
     this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip, haltAfterNonfinite: true });
+    const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
+    const { offset: branchOffset, count: branchCount } = this.table.branchRange;
+    const mainRange = { offset: 0, count: branchOffset, group: 0 };
+    const trainsBranches = branchCount > 0 && config.weighting !== 'uniform';
+    this.guard = {
+      train: adamGuard(gpu, bufs, trainsBranches ? [mainRange, { offset: branchOffset, count: branchCount, group: 1 }] : [mainRange]),
+      frozen: adamGuard(gpu, bufs, [mainRange]),
+    };
     this.step = state?.step ?? 0;
     this.ring = new MetricsRing(gpu, this.table.branchRange.count);
   }
@@ -143,7 +156,7 @@ export class Trainer {
       const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
       const { offset: branchOffset, count: branchCount } = this.table.branchRange;
       const main = adamUpdate(this.gpu, bufs, { offset: 0, count: branchOffset, group: 0 });
-      const optimizerShared = [...compiled.forward, ...compiled.backward, ...this.norm.dispatches, main];
+      const gradientAndNorm = [...compiled.forward, ...compiled.backward, ...this.norm.dispatches];
       const branch: Dispatch[] = [];
       if (branchCount > 0 && this.config.weighting !== 'uniform') {
         branch.push(adamUpdate(this.gpu, bufs, { offset: branchOffset, count: branchCount, group: 1 }));
@@ -151,7 +164,11 @@ export class Trainer {
           branch.push(simplexProject(this.gpu, this.params, this.status, { offset: branchOffset, rows: branchCount / this.config.branches, m: this.config.branches }));
         }
       }
-      bucket = { model, compiled, train: [...optimizerShared, ...branch], trainFrozen: optimizerShared };
+      bucket = {
+        model, compiled,
+        train: [...gradientAndNorm, ...this.guard.train, main, ...branch],
+        trainFrozen: [...gradientAndNorm, ...this.guard.frozen, main],
+      };
       this.buckets.set(key, bucket);
     }
     return bucket;
@@ -283,6 +300,7 @@ export class Trainer {
     const effective = (from: number) => effectiveWeights(this.config.weighting, Array.from(v.branches.subarray(from, from + m)));
     return {
       step, loss: v.loss, tokens: v.tokens, gradNorm: v.status.norm, nonfinite: v.status.nonfinite, lr, gpuMs: v.gpuMs, hostMs,
+      nonfiniteCause: !v.status.nonfinite ? null : v.status.nonfiniteUpdate ? 'update' : 'gradient',
       branches: this.branchedLayers().map((layer, i) => ({ layer, kappa: effective(2 * i * m), alpha: effective(2 * i * m + m) })),
     };
   }
@@ -351,4 +369,11 @@ export function writeBatch(queue: GPUQueue, compiled: CompiledGraph, batch: Batc
   queue.writeBuffer(compiled.inputs.get('src')!.buffer, 0, batch.src);
   queue.writeBuffer(compiled.inputs.get('tgt_in')!.buffer, 0, batch.tgtIn);
   queue.writeBuffer(compiled.inputs.get('tgt_out')!.buffer, 0, batch.tgtOut);
+}
+
+/** Why a step's metrics say non-finite, for messages ("training stopped at step N: ..."). */
+export function nonfiniteReason(m: Pick<StepMetrics, 'nonfiniteCause'>): string {
+  return m.nonfiniteCause === 'update'
+    ? 'the update would have made the weights NaN/Inf (is the learning rate too large?)'
+    : 'the gradient was NaN/Inf';
 }

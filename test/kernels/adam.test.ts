@@ -1,11 +1,12 @@
 // Adam: the reference against hand-computed steps and model.md's form; the GPU kernel against the
-// reference over ranges, groups and several steps (schedule rewrites only); clipping; NaN skips the step.
+// reference over ranges, groups and several steps (schedule rewrites only); clipping; NaN skips the step;
+// the update guard skips a step whose update would overflow.
 import { describe, expect, it } from 'vitest';
 import { gpuObjects, testGpu } from '../helpers/gpu.ts';
 import type { Gpu } from '../../src/gpu/device.ts';
 import { readTensor, uploadTensor, type GpuTensor } from '../../src/gpu/tensor.ts';
 import { runDispatches } from '../../src/gpu/kernel.ts';
-import { adamUpdate, createAdamSchedule, ADAM_DEFAULTS } from '../../src/gpu/kernels/adam.ts';
+import { adamGuard, adamUpdate, createAdamSchedule, ADAM_DEFAULTS } from '../../src/gpu/kernels/adam.ts';
 import { createStepStatus, gradNorm, readStepStatus } from '../../src/gpu/kernels/grad_norm.ts';
 import { simplexProject } from '../../src/gpu/kernels/simplex.ts';
 import * as ref from '../../src/reference/adam.ts';
@@ -118,6 +119,31 @@ describe('adam kernel', () => {
     expect(Array.from(got.params)).toEqual(Array.from(p0));
     expect(Array.from(got.m)).toEqual(Array.from(m0));
     expect(Array.from(got.v)).toEqual(Array.from(v0));
+  });
+
+  it('the update guard: an update that would overflow sets status 2 and nothing is written; a finite one changes nothing', async () => {
+    const gpu = await testGpu();
+    const n = 70000, ranges = [{ offset: 0, count: 40000, group: 0 }, { offset: 40000, count: 30000, group: 1 }];
+    const p0 = randomF32(n, 41), g = randomF32(n, 42), m0 = randomF32(n, 43, -0.1, 0.1), v0 = randomF32(n, 44, 0, 0.01);
+    for (const [lrs, overflow] of [[[1e-3, 2e-3], false], [[1e-3, 3e38], true]] as const) {
+      const flat = uploadFlat(gpu, p0, g, m0, v0);
+      const status = createStepStatus(gpu), schedule = createAdamSchedule(gpu, 2);
+      schedule.write(3, lrs);
+      const bufs = { ...flat, status, schedule };
+      await runDispatches(gpu, [...gradNorm(gpu, flat.grads, status).dispatches, ...adamGuard(gpu, bufs, ranges), ...ranges.map((r) => adamUpdate(gpu, bufs, r))]);
+      const s = await readStepStatus(gpu, status);
+      expect([s.nonfinite, s.nonfiniteUpdate, s.skipped]).toEqual(overflow ? [true, true, 1] : [false, false, 0]);
+      expect(Number.isFinite(s.norm)).toBe(true);
+      const got = await readFlat(gpu, flat);
+      if (overflow) {
+        expect(Array.from(got.params)).toEqual(Array.from(p0)); // the first range (a sane lr) is not written either
+        expect(Array.from(got.m)).toEqual(Array.from(m0));
+      } else {
+        let want: ref.AdamState = { params: Float64Array.from(p0), m: Float64Array.from(m0), v: Float64Array.from(v0) };
+        for (const r of ranges) want = ref.adamUpdate(want.params, g, want.m, want.v, { ...r, step: 3, lr: lrs[r.group] });
+        assertClose('params', got.params, want.params, P_TOL);
+      }
+    }
   });
 
   it('launcher rejects mismatched buffers, bad ranges and groups', async () => {

@@ -7,7 +7,7 @@ import { validateModelConfig, type Weighting } from '../../src/model/config.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint.ts';
 import { readParam } from '../../src/model/params.ts';
 import { readTensor } from '../../src/gpu/tensor.ts';
-import { Trainer, type StepMetrics } from '../../src/train/trainer.ts';
+import { nonfiniteReason, Trainer, type StepMetrics } from '../../src/train/trainer.ts';
 import { prepareData } from '../../src/train/data.ts';
 
 const data = prepareData({ kind: 'reverse', symbols: 12 }, { seed: 3, vocab: 280, maxLen: 16, batchTokens: 256, devPairs: 20 });
@@ -102,4 +102,25 @@ describe('training', () => {
     expect(ckpt.step).toBe(2);
     trainer.destroy();
   });
+
+  for (const weighting of ['projected', 'softmax'] as const) {
+    it(`${weighting}: an update that would overflow (lr scale 2e39, finite gradient) writes nothing: the weights and moments stay the last finite ones`, async () => {
+      const gpu = await testGpu();
+      const trainer = new Trainer(gpu, config(weighting), options);
+      await run(trainer, 0, 2);
+      const [params, m, v] = await Promise.all([trainer.params, trainer.m, trainer.v].map((t) => readTensor(gpu, t)));
+      trainer.setLrScale(2e39);
+      const later = await run(trainer, 2, 4);
+      expect(later.map((x) => [x.step, x.nonfinite, x.nonfiniteCause])).toEqual([[3, true, 'update'], [4, true, 'gradient']]); // halted after 3
+      expect(Number.isFinite(later[0].gradNorm)).toBe(true); // the gradient itself was fine
+      expect(nonfiniteReason(later[0])).toMatch(/update would have made the weights NaN\/Inf/);
+      const after = await Promise.all([trainer.params, trainer.m, trainer.v].map((t) => readTensor(gpu, t)));
+      expect(after.map((a) => Array.from(a))).toEqual([params, m, v].map((a) => Array.from(a)));
+      const ckpt = await trainer.checkpoint();
+      expect(ckpt.step).toBe(2);
+      expect(ckpt.params.every(Number.isFinite)).toBe(true);
+      trainer.destroy();
+    });
+  }
 });
+

@@ -2,8 +2,8 @@
 // per-step schedule buffer (step t, bias corrections, one learning rate per parameter group) that the
 // caller rewrites each step, so a learning-rate schedule changes nothing but buffer contents.
 import type { Gpu } from '../device.ts';
-import { createUniform, linearGrid, makeDispatch, require, type Dispatch } from '../kernel.ts';
-import { numel, uploadTensor, type GpuTensor } from '../tensor.ts';
+import { createUniform, linearGrid, makeDispatch, require, type Dispatch, type UniformField } from '../kernel.ts';
+import { createTensor, numel, uploadTensor, type GpuTensor } from '../tensor.ts';
 import { STEP_STATUS_WORDS } from './grad_norm.ts';
 
 const SHADER = 'adam';
@@ -71,9 +71,8 @@ export interface AdamRange {
   group: number;
 }
 
-/** One Adam step over a range of the flat buffers (PyTorch form, see shaders/adam.wgsl). */
-export function adamUpdate(gpu: Gpu, bufs: AdamBuffers, range: AdamRange): Dispatch {
-  const op = 'adamUpdate';
+/** The range's offset and count, after the launcher preconditions shared by adamUpdate and adamGuard. */
+function checkRange(op: string, bufs: AdamBuffers, range: AdamRange): { offset: number; count: number } {
   const total = numel(bufs.params.shape);
   const offset = range.offset ?? 0;
   const count = range.count ?? total - offset;
@@ -85,11 +84,58 @@ export function adamUpdate(gpu: Gpu, bufs: AdamBuffers, range: AdamRange): Dispa
   require(Number.isInteger(range.group) && range.group >= 0 && range.group < groups, op, `group ${range.group} outside the schedule's ${groups} groups`);
   require(numel(bufs.status.shape) >= STEP_STATUS_WORDS, op, `status needs ${STEP_STATUS_WORDS} words`);
   require(hyper.beta1 >= 0 && hyper.beta1 < 1 && hyper.beta2 >= 0 && hyper.beta2 < 1 && hyper.eps > 0, op, 'betas must be in [0, 1) and eps > 0');
-  const config = createUniform(gpu, [
-    ['u32', offset], ['u32', count], ['u32', range.group],
-    ['f32', hyper.beta1], ['f32', hyper.beta2], ['f32', 1 - hyper.beta1], ['f32', 1 - hyper.beta2], ['f32', hyper.eps],
-  ]);
+  return { offset, count };
+}
+
+/** One Adam step over a range of the flat buffers (PyTorch form, see shaders/adam.wgsl). */
+export function adamUpdate(gpu: Gpu, bufs: AdamBuffers, range: AdamRange): Dispatch {
+  const op = 'adamUpdate';
+  const { offset, count } = checkRange(op, bufs, range);
+  const config = createUniform(gpu, configFields(bufs.schedule.hyper, offset, count, range.group, 0, 0));
   const pipeline = gpu.pipelines.get(SHADER, 'adam_update');
   const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, bufs.params.buffer, bufs.grads.buffer, bufs.m.buffer, bufs.v.buffer];
   return makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, count, WORKGROUP));
+}
+
+function configFields(hyper: AdamHyper, offset: number, count: number, group: number, chunk: number, flagBase: number): UniformField[] {
+  return [
+    ['u32', offset], ['u32', count], ['u32', group],
+    ['f32', hyper.beta1], ['f32', hyper.beta2], ['f32', 1 - hyper.beta1], ['f32', 1 - hyper.beta2], ['f32', hyper.eps],
+    ['u32', chunk], ['u32', flagBase],
+  ];
+}
+
+/** Elements per adam_check workgroup that the chunking aims for, and the most workgroups per range. */
+const CHECK_PER_WORKGROUP = 16384;
+const CHECK_MAX_GROUPS = 1024;
+
+/**
+ * The update guard (shaders/adam.wgsl adam_check, adam_check_final): encoded after the gradient status and
+ * before the adamUpdate dispatches of the same ranges, it sets status.nonfinite = 2 when any range's update
+ * would make a parameter or moment NaN/Inf, so that no update of the step writes anything and the weights
+ * stay the last finite ones. The flags scratch is owned by the owner of `gpu`.
+ */
+export function adamGuard(gpu: Gpu, bufs: AdamBuffers, ranges: readonly AdamRange[]): Dispatch[] {
+  const op = 'adamGuard';
+  require(ranges.length > 0, op, 'no ranges');
+  const plans = ranges.map((r) => {
+    const { offset, count } = checkRange(op, bufs, r);
+    const groups = Math.min(CHECK_MAX_GROUPS, Math.max(1, Math.ceil(count / CHECK_PER_WORKGROUP)));
+    return { offset, count, group: r.group, groups, chunk: Math.ceil(count / groups) };
+  });
+  const flagCount = plans.reduce((n, p) => n + p.groups, 0);
+  const flags = createTensor(gpu, [flagCount], 'u32', 'adam guard flags');
+  const { hyper } = bufs.schedule;
+  const check = gpu.pipelines.get(SHADER, 'adam_check');
+  let base = 0;
+  const out = plans.map((p) => {
+    const config = createUniform(gpu, configFields(hyper, p.offset, p.count, p.group, p.chunk, base));
+    base += p.groups;
+    const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, bufs.params.buffer, bufs.grads.buffer, bufs.m.buffer, bufs.v.buffer, flags.buffer];
+    return makeDispatch(gpu, `${op}.check`, check, resources, [p.groups]);
+  });
+  const finalConfig = createUniform(gpu, configFields(hyper, 0, flagCount, 0, 0, 0));
+  const final = gpu.pipelines.get(SHADER, 'adam_check_final');
+  out.push(makeDispatch(gpu, `${op}.final`, final, [finalConfig, flags.buffer, bufs.status.buffer], [1]));
+  return out;
 }

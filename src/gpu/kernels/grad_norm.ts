@@ -16,8 +16,11 @@ export const STEP_STATUS_WORDS = 4;
 export interface StepStatus {
   /** L2 norm of the reduced gradient range (NaN/Inf when nonfinite). */
   norm: number;
-  /** Some gradient (or the sum of squares) was NaN/Inf: the optimizer writes nothing this step. */
+  /** Some gradient (or the sum of squares) was NaN/Inf, or the update would have made a weight NaN/Inf
+   *  (adamGuard): the optimizer writes nothing this step. */
   nonfinite: boolean;
+  /** The non-finite value was in the update (adamGuard), not in the gradient. */
+  nonfiniteUpdate: boolean;
   /** Factor the optimizer applies to the gradient: min(1, clip / norm), 1 when clipping is off. */
   clipScale: number;
   /** Runs of the reduction that found a non-finite value since the buffer was created. */
@@ -34,6 +37,7 @@ export function decodeStepStatus(bytes: ArrayBuffer): StepStatus {
   return {
     norm: view.getFloat32(0, true),
     nonfinite: view.getUint32(4, true) !== 0,
+    nonfiniteUpdate: view.getUint32(4, true) === 2,
     clipScale: view.getFloat32(8, true),
     skipped: view.getUint32(12, true),
   };
