@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { validateModelConfig, type ModelConfig } from '../model/config.ts';
-import { decodeCheckpoint, encodeCheckpoint } from '../model/checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint, findNonFinite } from '../model/checkpoint.ts';
 import { buildParamTable, readParam } from '../model/params.ts';
 import { initParams } from '../model/init.ts';
 import { parseBatchJson } from '../model/batch.ts';
@@ -82,7 +82,8 @@ export async function grads(argv: string[]): Promise<number> {
   for (const e of table.entries) tensors.push({ name: `grad.${e.key}`, shape: e.shape, data: readParam(result.grads, e) });
   writeFileSync(out, writeSafetensors(tensors, { config: JSON.stringify(config), adapter: gpu.adapterName }));
   console.log(`loss ${result.loss} over ${result.tokens} target tokens (adapter: ${gpu.adapterName}); wrote ${out}`);
-  return 0;
+  const problem = Number.isFinite(result.loss) ? findNonFinite(table, result.grads, 'grad.') : `the loss is ${result.loss}`;
+  return problem ? refuse(`grads: ${problem}; ${out} holds these values, for inspection`) : 0;
 }
 
 export async function step(argv: string[]): Promise<number> {
@@ -113,5 +114,19 @@ export async function step(argv: string[]): Promise<number> {
   const out = required(v, 'out', USAGE.step);
   writeFileSync(out, encodeCheckpoint(ckpt));
   console.log(`${steps} steps (adapter: ${gpu.adapterName}); loss before each: ${losses.map((l) => l.toFixed(6)).join(', ')}; wrote ${out}`);
+  const nonFinite = findNonFinite(trainer.table, ckpt.params)
+    ?? findNonFinite(trainer.table, ckpt.adam!.m, 'adam.m.') ?? findNonFinite(trainer.table, ckpt.adam!.v, 'adam.v.');
+  if (nonFinite) return refuse(`after ${steps} steps: ${nonFinite}; ${out} holds these values, for inspection (it will not load as a checkpoint)`);
+  const halted = trainer.haltedAt;
+  if (halted !== null) {
+    return refuse(`step ${halted} of ${steps} was not applied, nor any after it: the trainer found a NaN/Inf gradient or update and halted `
+      + `(is --lr-scale too large?); ${out} holds the parameters after step ${halted - 1}`);
+  }
   return 0;
+}
+
+/** Exit code 1, saying why. The output file stays written, so that a stale one is never taken for the result. */
+function refuse(message: string): number {
+  console.error(message);
+  return 1;
 }

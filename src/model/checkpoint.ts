@@ -2,8 +2,8 @@
 // model config JSON; run state as allowed extras: `step`, Adam moments `adam.m.<key>` / `adam.v.<key>`,
 // the training settings and the tokenizer (JSON strings in the metadata).
 import { validateModelConfig, MODEL_CONFIG_KEYS, type ModelConfig } from './config.ts';
-import { buildParamTable, numelOf, readParam, writeParam, type ParamTable } from './params.ts';
-import { readSafetensors, writeSafetensors, SafetensorsError, type NamedTensor } from './safetensors.ts';
+import { buildParamTable, numelOf, readParam, writeParam, type ParamEntry, type ParamTable } from './params.ts';
+import { findDuplicateKey, readSafetensors, writeSafetensors, SafetensorsError, type NamedTensor } from './safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'weighted-transformer-playground/1';
 
@@ -62,9 +62,9 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint', expect
   const file = readSafetensors(bytes, where);
   const config = checkpointConfig(file.metadata.config, where, expected);
   const table = buildParamTable(config);
-  const params = gather(table, file.tensors, '', where, true)!;
-  const m = gather(table, file.tensors, 'adam.m.', where, false);
-  const v = gather(table, file.tensors, 'adam.v.', where, false);
+  const params = gather(table, file.tensors, '', fail, true)!;
+  const m = gather(table, file.tensors, 'adam.m.', fail, false);
+  const v = gather(table, file.tensors, 'adam.v.', fail, false);
   if ((m === null) !== (v === null)) fail('Adam moments are incomplete (adam.m.* and adam.v.* must both be present)');
   for (const name of file.tensors.keys()) {
     const key = name.replace(/^adam\.[mv]\./, '');
@@ -99,6 +99,8 @@ function checkpointConfig(text: string | undefined, where: string, expected?: Mo
   } catch {
     throw new SafetensorsError(`${where}: __metadata__.config is not valid JSON`);
   }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) throw new SafetensorsError(`${where}: __metadata__.config has the key "${duplicate.key}" twice`);
   const config = validateModelConfig(raw, `${where}: __metadata__.config`);
   if (expected) {
     for (const k of MODEL_CONFIG_KEYS) {
@@ -110,19 +112,89 @@ function checkpointConfig(text: string | undefined, where: string, expected?: Mo
   return config;
 }
 
-/** Collect `prefix + key` tensors into a flat array; null when none is present and not required. */
-function gather(table: ParamTable, tensors: Map<string, NamedTensor>, prefix: string, where: string, required: boolean): Float32Array | null {
+/**
+ * Collect `prefix + key` tensors into a flat array; null when none is present and not required. Each
+ * tensor's values are checked (checkValues) before anything trains on them.
+ */
+function gather(table: ParamTable, tensors: Map<string, NamedTensor>, prefix: string, fail: (msg: string) => never, required: boolean): Float32Array | null {
   const present = table.entries.filter((e) => tensors.has(prefix + e.key));
   if (present.length === 0 && !required) return null;
   const flat = new Float32Array(table.size);
   for (const e of table.entries) {
     const t = tensors.get(prefix + e.key);
-    if (!t) throw new SafetensorsError(`${where}: missing tensor "${prefix + e.key}"`);
-    if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
-      throw new SafetensorsError(`${where}: tensor "${prefix + e.key}" has shape [${t.shape}] but the config gives [${e.shape}]`);
+    if (!t) fail(`missing tensor "${prefix + e.key}"`);
+    const { shape, data } = t!;
+    if (shape.length !== e.shape.length || shape.some((d, i) => d !== e.shape[i])) {
+      fail(`tensor "${prefix + e.key}" has shape [${shape}] but the config gives [${e.shape}]`);
     }
-    if (numelOf(t.shape) !== t.data.length) throw new SafetensorsError(`${where}: tensor "${t.name}" size mismatch`);
-    writeParam(flat, e, t.data);
+    if (numelOf(shape) !== data.length) fail(`tensor "${prefix + e.key}" size mismatch`);
+    const problem = checkValues(prefix, e, data, table.config);
+    if (problem) fail(problem);
+    writeParam(flat, e, data);
   }
   return flat;
+}
+
+/** Tolerance on sum(kappa) = 1 for `projected`: float32 rounding of the projection is far below it. */
+export const SIMPLEX_TOLERANCE = 1e-4;
+
+/**
+ * What is wrong with the values of tensor `prefix + e.key`, or null: every value finite; Adam's second
+ * moments (averages of squared gradients) not negative; for `weighting: projected` the stored kappa/alpha
+ * on the probability simplex (model.md "How kappa and alpha are kept on the simplex"). For `softmax` they
+ * are logits (any finite value); for `uniform` they are ignored.
+ */
+export function checkValues(prefix: string, e: ParamEntry, data: ArrayLike<number>, config: ModelConfig): string | null {
+  const name = prefix + e.key;
+  const nonFinite = nonFiniteMessage(name, e.shape, data);
+  if (nonFinite) return nonFinite;
+  if (prefix === 'adam.v.') {
+    const i = Array.prototype.findIndex.call(data, (x: number) => x < 0);
+    if (i >= 0) return `tensor "${name}" has ${data[i]} at index [${indexIn(e.shape, i).join(', ')}] (flat ${i}): Adam second moments cannot be negative`;
+  }
+  if (prefix === '' && e.group === 'branch' && config.weighting === 'projected') {
+    const i = Array.prototype.findIndex.call(data, (x: number) => x < 0);
+    if (i >= 0) return `tensor "${name}" is not on the simplex: entry [${i}] is ${data[i]} (weighting projected)`;
+    let sum = 0;
+    for (let j = 0; j < data.length; j++) sum += data[j];
+    if (!(Math.abs(sum - 1) <= SIMPLEX_TOLERANCE)) {
+      return `tensor "${name}" is not on the simplex: sums to ${Number(sum.toPrecision(6))}, not 1 within ${SIMPLEX_TOLERANCE} (weighting projected)`;
+    }
+  }
+  return null;
+}
+
+/** The first NaN/Inf of a tensor with its index (and how many there are), or null when all are finite. */
+export function nonFiniteMessage(name: string, shape: readonly number[], data: ArrayLike<number>): string | null {
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isFinite(data[i])) continue;
+    if (first < 0) first = i;
+    count++;
+  }
+  if (first < 0) return null;
+  const x = data[first];
+  const what = Number.isNaN(x) ? 'NaN' : x > 0 ? 'Inf' : '-Inf';
+  const more = count > 1 ? `; ${count} of its ${data.length} values are not finite` : '';
+  return `tensor "${name}" has ${what} at index [${indexIn(shape, first).join(', ')}] (flat ${first})${more}`;
+}
+
+/** The first non-finite value among the logical tensors of a flat array (`prefix` names them), or null. */
+export function findNonFinite(table: ParamTable, flat: Float32Array, prefix = ''): string | null {
+  for (const e of table.entries) {
+    const problem = nonFiniteMessage(prefix + e.key, e.shape, readParam(flat, e));
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** Row-major multi-index of flat element `flat` of a tensor of `shape`. */
+function indexIn(shape: readonly number[], flat: number): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return out;
 }
