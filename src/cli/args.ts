@@ -1,5 +1,7 @@
 // Command-line option parsing shared by the CLI commands: node:util parseArgs in strict mode, with
-// messages that name the bad option, and typed accessors that validate numbers and required options.
+// messages that name the bad option, typed accessors that validate numbers and required options, and the
+// resolver of the paths a user types.
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {
@@ -32,4 +34,12 @@ export function numberOption(values: Record<string, unknown>, name: string, fall
     throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got "${String(raw)}"`);
   }
   return v;
+}
+
+/**
+ * A path as the user typed it, made absolute against the folder they ran the command in: `npm run` runs
+ * scripts in the project folder and passes the caller's folder as INIT_CWD; without npm, the working folder.
+ */
+export function resolveUserPath(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.INIT_CWD || process.cwd(), path);
 }

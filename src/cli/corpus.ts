@@ -1,12 +1,17 @@
 // `npm run cli -- corpus --import F.tsv [...]`: check a TSV corpus the way the playground imports it and
 // print what would be kept and what is rejected (grouped by reason, with line numbers). Optionally write the
 // cleaned pairs (--out) and learn a BPE vocabulary on them (--vocab N) to see token counts and timing.
-// Exit code: 0 when usable pairs remain, 1 when nothing usable remains or the file cannot be read,
-// 2 on bad arguments, 3 with --strict when any line (other than a duplicate) was rejected.
+// Exit code: 0 when usable pairs remain, 1 when nothing usable remains, the file cannot be read, --out cannot
+// be written or no vocabulary can be learned, 2 on bad arguments, 3 with --strict when any line (other than
+// a duplicate) was rejected. Relative paths are the user's (see resolveUserPath); --out is written atomically.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { importCorpus, groupRejected, formatLineList, describeReason, IMPORT_DEFAULTS, type ImportOptions, type Pair } from '../data/import.ts';
-import { Tokenizer } from '../data/tokenizer.ts';
+import { BASE_VOCAB, Tokenizer } from '../data/tokenizer.ts';
+import { resolveUserPath } from './args.ts';
+import { FileError, writeFileAtomic } from './files.ts';
+
+const MAX_VOCAB = 65536;
 
 const USAGE = `Usage: npm run cli -- corpus --import F.tsv [options]
   --import F        TSV file: source<TAB>target per line (further columns ignored)
@@ -18,7 +23,7 @@ const USAGE = `Usage: npm run cli -- corpus --import F.tsv [options]
   --keep-duplicates keep repeated pairs
   --strict          exit 3 if any line other than a duplicate was rejected
   --out F           write the cleaned pairs as TSV
-  --vocab N         learn a shared BPE vocabulary of size N on the kept pairs and report token counts`;
+  --vocab N         learn a shared BPE vocabulary of size N (${BASE_VOCAB}..${MAX_VOCAB}) on the kept pairs and report token counts`;
 
 interface Args {
   file?: string;
@@ -55,8 +60,16 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`corpus: nothing usable in ${args.file}: ${result.fatal}`);
     return 1;
   }
-  if (args.out) writeFileSync(args.out, result.pairs.map((p) => `${p.source}\t${p.target}\n`).join(''));
-  if (args.vocab !== undefined) reportTokenizer(result.pairs, args.vocab);
+  if (args.out) {
+    try {
+      writeFileAtomic(args.out, result.pairs.map((p) => `${p.source}\t${p.target}\n`).join(''));
+    } catch (err) {
+      if (!(err instanceof FileError)) throw err;
+      console.error(`corpus: ${err.message}`);
+      return 1;
+    }
+  }
+  if (args.vocab !== undefined && !reportTokenizer(result.pairs, args.vocab)) return 1;
   const serious = result.rejected.some((r) => r.reason !== 'duplicate');
   return args.strict && serious ? 3 : 0;
 }
@@ -75,13 +88,17 @@ function parseArgs(argv: string[]): Args {
       if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got "${v}"`);
       return n;
     };
-    if (flag === '--import') args.file = value();
-    else if (flag === '--out') args.out = value();
+    if (flag === '--import') args.file = resolveUserPath(value());
+    else if (flag === '--out') args.out = resolveUserPath(value());
     else if (flag === '--max-len') args.options.maxWords = int();
     else if (flag === '--max-chars') args.options.maxChars = int();
     else if (flag === '--max-pairs') args.options.maxPairs = int();
     else if (flag === '--max-mb') args.options.maxBytes = int() * 1024 * 1024;
-    else if (flag === '--vocab') args.vocab = int();
+    else if (flag === '--vocab') {
+      const n = int();
+      if (n < BASE_VOCAB || n > MAX_VOCAB) throw new Error(`--vocab must be in [${BASE_VOCAB}, ${MAX_VOCAB}] (the ${BASE_VOCAB} byte and special tokens and the merges), got ${n}`);
+      args.vocab = n;
+    }
     else if (flag === '--keep-duplicates') args.options.keepDuplicates = true;
     else if (flag === '--strict') args.strict = true;
     else if (flag === '--direction') {
@@ -106,7 +123,8 @@ function printReport(file: string, result: ReturnType<typeof importCorpus>, limi
   for (const p of result.pairs.slice(0, 3)) console.log(`  e.g. line ${p.line}: ${p.source}  →  ${p.target}`);
 }
 
-function reportTokenizer(pairs: Pair[], vocabSize: number): void {
+/** Learn the vocabulary and print its token counts; false (with the reason printed) when it cannot be learned. */
+function reportTokenizer(pairs: Pair[], vocabSize: number): boolean {
   const texts = pairs.flatMap((p) => [p.source, p.target]);
   const t0 = performance.now();
   let tok: Tokenizer;
@@ -114,7 +132,7 @@ function reportTokenizer(pairs: Pair[], vocabSize: number): void {
     tok = Tokenizer.train(texts, { vocabSize });
   } catch (err) {
     console.error(`corpus: ${(err as Error).message}`);
-    return;
+    return false;
   }
   const t1 = performance.now();
   let srcTokens = 0, tgtTokens = 0, maxLen = 0;
@@ -130,4 +148,5 @@ function reportTokenizer(pairs: Pair[], vocabSize: number): void {
     `  tokens per sentence: source ${(srcTokens / pairs.length).toFixed(1)}, target ${(tgtTokens / pairs.length).toFixed(1)}; ` +
       `longest sequence with EOS ${maxLen}`,
   );
+  return true;
 }
