@@ -81,7 +81,7 @@ Fixture = namedtuple("Fixture", "config batch seed step")
 # Directory name -> fixture; the engine's parity tests loop over these directories.
 VARIANTS = {
     "baseline": Fixture(dict(BASE_CONFIG), BATCH, SEED, STEP),
-    "weighted": Fixture(dict(BASE_CONFIG, variant="weighted", weighting="projected"), BATCH, SEED, STEP),
+    "weighted": Fixture(dict(BASE_CONFIG, variant="weighted", weighting="projected"), BATCH, ODD_SEED, ODD_STEP),
     "odd-baseline": Fixture(dict(ODD_CONFIG), ODD_BATCH, ODD_SEED, ODD_STEP),
     "odd-projected": Fixture(dict(ODD_CONFIG, variant="weighted", weighting="projected"), ODD_BATCH, ODD_SEED, ODD_STEP),
     "odd-softmax": Fixture(dict(ODD_CONFIG, variant="weighted", weighting="softmax"), ODD_BATCH, ODD_SEED, ODD_STEP),
