@@ -2,7 +2,7 @@
 // steps, seed, data source; a progress line, periodic loss / tokens-per-second lines, a JSON-lines metrics
 // file (step, tokens seen, loss, lr, kappa/alpha per layer, grad norm, dev loss) and a checkpoint
 // (safetensors with the tokenizer) every --save-every steps, at the end and on SIGINT/SIGTERM.
-// A NaN/Inf gradient stops the run and keeps the last good weights.
+// A NaN/Inf gradient (or an update that would make a weight NaN/Inf) stops the run and keeps the last good weights.
 //
 // Nothing trained is lost and nothing wrong is silent: --out and --metrics are checked before training,
 // --out is locked (F.lock holds the pid) so two runs never write the same file, every checkpoint replaces
@@ -15,7 +15,7 @@ import { acquireNodeGpu } from '../gpu/node.ts';
 import { presetConfig, validateModelConfig, PRESETS, type ModelConfig, type Variant, type Weighting } from '../model/config.ts';
 import { encodeCheckpoint } from '../model/checkpoint.ts';
 import { importCorpus } from '../data/import.ts';
-import { Trainer, type StepMetrics } from '../train/trainer.ts';
+import { nonfiniteReason, Trainer, type StepMetrics } from '../train/trainer.ts';
 import { prepareData, type DataSource, type PreparedData, type TextPair } from '../train/data.ts';
 import { numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
 import { acquireLock, AppendLog, describeError, FileError, LockedError, outputPathProblem, writeFileAtomic, type Lock } from './files.ts';
@@ -280,7 +280,7 @@ async function trainLocked(s: Settings, { metrics, signals, saved }: RunIo): Pro
   }
   await trainer.flush();
   if (process.stderr.isTTY) process.stderr.write('\n');
-  if (stop.diverged) console.error(`stopped: the gradient at step ${stop.diverged.step} was NaN/Inf; the weights are those of the last good step`);
+  if (stop.diverged) console.error(`stopped at step ${stop.diverged.step}: ${nonfiniteReason(stop.diverged)}; the weights are those of the last good step`);
   if (stop.fault) console.error(`stopped: ${stop.fault}`);
   if (stop.io && stop.io.path !== out) console.error(`stopped after step ${trainer.step}: ${stop.io.message}`);
   if (!signals.signal && !stop.io) await reportTranslations(trainer, data);
