@@ -1,7 +1,8 @@
 // Global gradient L2 norm, non-finite check and clip scale over grads[offset .. offset + count), in two
 // deterministic stages (fixed chunking and fixed summation order; no atomics):
 //   grad_norm_partial: workgroup w sums the squares of its chunk [w*chunk, min((w+1)*chunk, count)) and
-//                      flags any NaN/Inf -> partials[w]                      grid: (groups, 1, 1)
+//                      flags any NaN/Inf -> partials[base + w]               grid: (groups, 1, 1)
+//                      (one dispatch per binding window of whole chunks, base = its first chunk)
 //   grad_norm_final:   one workgroup sums partials[0 .. groups) -> status    grid: (1, 1, 1)
 // Step status (4 words, read by adam.wgsl and simplex.wgsl to skip or scale the update):
 //   [0] norm f32 = sqrt(sum g^2)   [1] nonfinite u32 (1 if any g or the sum is NaN/Inf)
@@ -17,6 +18,8 @@ struct Params {
   groups: u32,
   clip: f32,
   halt: u32,   // 1: once a step was non-finite (status.skipped > 0), every later step is too
+  base: u32,   // partial stage: the first workgroup's partial index (the range is dispatched per binding
+               // window of whole chunks; offset and count are then relative to the bound window)
 }
 
 struct Partial {
@@ -66,7 +69,7 @@ fn grad_norm_partial(@builtin(local_invocation_index) lid: u32, @builtin(workgro
   }
   reduce_workgroup(lid, sum, bad);
   if (lid == 0u) {
-    partials[wid.x] = Partial(wg_sum[0], wg_bad[0]);
+    partials[params.base + wid.x] = Partial(wg_sum[0], wg_bad[0]);
   }
 }
 

@@ -12,6 +12,7 @@ import { initParams } from '../model/init.ts';
 import { parseBatchJson } from '../model/batch.ts';
 import { writeSafetensors, type NamedTensor } from '../model/safetensors.ts';
 import { Trainer } from '../train/trainer.ts';
+import { assertConfigFitsDevice } from '../model/limits.ts';
 import { numberOption, parseOptions, required } from './args.ts';
 
 const USAGE = {
@@ -49,6 +50,7 @@ function readBytes(path: string, what: string): Uint8Array {
 export async function init(argv: string[]): Promise<number> {
   const v = parseOptions(argv, { config: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } }, USAGE.init);
   const config = loadConfig(required(v, 'config', USAGE.init));
+  assertConfigFitsDevice(config, null, {}, 'the model config'); // the kernels' own limits (the device's: when it trains)
   const seed = numberOption(v, 'seed', NaN, { integer: true, min: 0, max: 0xffffffff });
   if (Number.isNaN(seed)) required(v, 'seed', USAGE.init);
   const out = required(v, 'out', USAGE.init);

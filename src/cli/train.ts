@@ -11,7 +11,8 @@
 // before training; 128 + signal number (130 SIGINT, 143 SIGTERM) interrupted, after saving.
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { acquireNodeGpu } from '../gpu/node.ts';
+import { acquireNodeGpu, nodeMemoryBytes } from '../gpu/node.ts';
+import { assertConfigFitsDevice } from '../model/limits.ts';
 import { presetConfig, validateModelConfig, PRESETS, type ModelConfig, type Variant, type Weighting } from '../model/config.ts';
 import { encodeCheckpoint } from '../model/checkpoint.ts';
 import { importCorpus } from '../data/import.ts';
@@ -215,6 +216,7 @@ async function trainLocked(s: Settings, { metrics, signals, saved }: RunIo): Pro
   if (signals.signal) return interrupted(signals.signal, out, saved);
   const gpu = await acquireNodeGpu();
   console.log(`adapter: ${gpu.adapterName}`);
+  assertConfigFitsDevice(config, gpu.limits, { batchTokens: s.batchTokens, memoryBytes: nodeMemoryBytes(gpu) }, 'the model config');
   console.log(`data: ${data.description}; vocabulary ${config.vocab}; ${data.train.report.kept} training pairs, ${data.devText.length} dev`);
   reportTruncation(data, config.maxLen);
   console.log(`model: ${JSON.stringify(config)}`);

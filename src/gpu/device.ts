@@ -31,10 +31,13 @@ export interface Gpu {
   counters: GpuCounters;
   /** Resolves with a message when the device is lost (never rejects). */
   lost: Promise<string>;
-  /** Errors the device reported outside any error scope, newest last. */
+  /** Errors the device reported outside any error scope, those our error scopes caught (captureErrors in
+   *  errors.ts), and a device loss, newest last: any entry means results read back may be garbage. */
   uncapturedErrors: string[];
   /** Set a callback for uncaptured errors and device loss (one place for both; `kind` tells which). */
   onFault(callback: (message: string, kind: 'error' | 'lost') => void): void;
+  /** Report an error an error scope caught: recorded in uncapturedErrors and passed to the onFault callback. */
+  reportFault(message: string): void;
 }
 
 /** The limits our kernels need; the device is requested with at least these (adapter permitting). */
@@ -109,7 +112,10 @@ function wrapDevice(device: GPUDevice, adapterName: string, features: GpuFeature
   });
   const lost = device.lost.then((info) => {
     const message = `GPU device lost (${info.reason}): ${info.message}`;
-    if (info.reason !== 'destroyed') faultCallback?.(message, 'lost');
+    if (info.reason !== 'destroyed') {
+      uncapturedErrors.push(message);
+      faultCallback?.(message, 'lost');
+    }
     return message;
   });
   return {
@@ -126,7 +132,37 @@ function wrapDevice(device: GPUDevice, adapterName: string, features: GpuFeature
     onFault(callback) {
       faultCallback = callback;
     },
+    reportFault(message) {
+      uncapturedErrors.push(message);
+      faultCallback?.(message, 'error');
+    },
   };
+}
+
+/** The limits as a plain object (a GPUSupportedLimits' values are getters on its prototype: a spread copies none). */
+export function plainLimits(limits: GPUSupportedLimits): Record<string, number> {
+  const out: Record<string, number> = {};
+  // for-in walks the prototype's enumerable WebIDL attributes too.
+  for (const key in limits) {
+    const value = (limits as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'number') out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * The same device seen with some limits lowered (never raised past what it has): every launcher, the
+ * compiled graphs and the optimizer read `gpu.limits`, so a test can make a small model exceed "the largest
+ * storage binding" and exercise the chunked paths that a 256 MB model needs on a real device.
+ */
+export function withLimits(gpu: Gpu, lowered: Partial<Record<keyof GPUSupportedLimits, number>>): Gpu {
+  const limits = plainLimits(gpu.limits);
+  for (const [key, value] of Object.entries(lowered)) {
+    if (typeof value !== 'number' || !(key in limits)) throw new Error(`withLimits: unknown limit ${key}`);
+    if (value > limits[key]) throw new Error(`withLimits: ${key} ${value} exceeds the device's ${limits[key]}`);
+    limits[key] = value;
+  }
+  return { ...gpu, limits: limits as unknown as GPUSupportedLimits };
 }
 
 /** The same device, with buffers created through it owned by `owner` (a compiled graph, a trainer, ...). */

@@ -2,7 +2,7 @@
 // group and its workgroup counts, all created once. Encoding a Dispatch creates no GPU object.
 import type { Gpu } from './device.ts';
 import { Usage } from './buffers.ts';
-import { bindingOf, type GpuTensor } from './tensor.ts';
+import { bindingOf, numel, type GpuTensor } from './tensor.ts';
 
 export interface Dispatch {
   label: string;
@@ -27,14 +27,66 @@ function toBinding(r: Resource): GPUBufferBinding {
   return { buffer: r };
 }
 
-/** Bind group 0 of `pipeline` with `resources[i]` at binding i (a buffer means the whole buffer). */
+/**
+ * Bind group 0 of `pipeline` with `resources[i]` at binding i (a buffer means the whole buffer). A binding
+ * larger than the device's maxStorageBufferBindingSize (as `gpu.limits` says: a test view may lower it)
+ * throws here, naming the dispatch and the buffer, instead of becoming an invalid bind group whose
+ * dispatches silently do nothing (Dawn only logs it).
+ */
 export function createBindGroup(gpu: Gpu, pipeline: GPUComputePipeline, resources: Resource[], label?: string): GPUBindGroup {
+  const entries = resources.map((r, binding) => ({ binding, resource: toBinding(r) }));
+  const limit = gpu.limits.maxStorageBufferBindingSize;
+  for (const { binding, resource } of entries) {
+    const bytes = resource.size ?? resource.buffer.size - (resource.offset ?? 0);
+    require(bytes <= limit, label ?? 'bind group',
+      `binding ${binding} (buffer "${resource.buffer.label}") is ${bytes} bytes, more than this device's maxStorageBufferBindingSize ` +
+      `(${limit} bytes): the model or batch is too large for this GPU`);
+    require(((resource.offset ?? 0) & 255) === 0, label ?? 'bind group', `binding ${binding} (buffer "${resource.buffer.label}") starts at byte ${resource.offset}, not a multiple of 256`);
+  }
   gpu.counters.bindGroups++;
-  return gpu.device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: resources.map((r, binding) => ({ binding, resource: toBinding(r) })),
-  });
+  return gpu.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
+}
+
+/** Elements of the largest storage binding of this device, a multiple of 64 (so windows start 256-B aligned). */
+export function maxBindingElements(gpu: Gpu): number {
+  return Math.floor(gpu.limits.maxStorageBufferBindingSize / 256) * 64;
+}
+
+/**
+ * One binding window of a range of a big flat buffer: elements [start, start + size) are bound (start a
+ * multiple of 64 elements = 256 bytes), and the range's part [start + offset, start + offset + count) is what
+ * the kernel works on (offset < 64: the range's own misalignment, in the first window only).
+ */
+export interface BindingWindow {
+  start: number;
+  size: number;
+  offset: number;
+  count: number;
+}
+
+/**
+ * Cover elements [offset, offset + count) with windows of at most `maxElements` elements each (a multiple of
+ * 64), in order: one window when the range fits one binding. Kernels over a flat buffer (Adam, the update
+ * guard, the gradient norm) dispatch once per window, each binding only its window.
+ */
+export function bindingWindows(offset: number, count: number, maxElements: number): BindingWindow[] {
+  require(maxElements >= 128 && maxElements % 64 === 0, 'bindingWindows', `window of ${maxElements} elements must be a multiple of 64, at least 128`);
+  const windows: BindingWindow[] = [];
+  let at = offset;
+  const end = offset + count;
+  do {
+    const start = Math.floor(at / 64) * 64;
+    const n = Math.min(end - at, maxElements - (at - start));
+    windows.push({ start, size: at - start + n, offset: at - start, count: n });
+    at += n;
+  } while (at < end);
+  return windows;
+}
+
+/** Elements [start, start + size) of a tensor as a tensor of its own (a bindable view; start a multiple of 64). */
+export function windowOf<D extends GpuTensor>(t: D, start: number, size: number): D {
+  require(start % 64 === 0 && start >= 0 && start + size <= numel(t.shape), 'windowOf', `window [${start}, ${start + size}) of [${t.shape}]`);
+  return { ...t, shape: [size], byteOffset: (t.byteOffset ?? 0) + start * 4 };
 }
 
 export type UniformField = readonly ['u32' | 'i32' | 'f32', number];

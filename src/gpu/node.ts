@@ -2,6 +2,7 @@
 // Mesa's lavapipe, SwiftShader (from Debian's Chromium), unless WEBGPU_ADAPTER names one (substring).
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
 import { createGpu, GpuUnavailableError, type Gpu } from './device.ts';
@@ -100,4 +101,13 @@ export async function acquireNodeGpu(preferred = process.env.WEBGPU_ADAPTER): Pr
   const adapter = await instance.requestAdapter();
   if (!adapter) throw new GpuUnavailableError(`Dawn refused the adapter "${choice}". ${HOW_TO_GET_A_DRIVER}`);
   return createGpu(adapter, choice);
+}
+
+/**
+ * Memory a Node adapter can give a model, for the limits check (src/model/limits.ts): the machine's RAM
+ * for the CPU drivers (lavapipe, SwiftShader allocate "GPU" buffers there); undefined for a real GPU, whose
+ * memory WebGPU does not expose.
+ */
+export function nodeMemoryBytes(gpu: Gpu): number | undefined {
+  return rank(gpu.adapterName) > 0 ? totalmem() : undefined;
 }

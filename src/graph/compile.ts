@@ -4,6 +4,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import type { Dispatch } from '../gpu/kernel.ts';
 import { ownedBy } from '../gpu/device.ts';
+import { captureErrors } from '../gpu/errors.ts';
 import { STORAGE_USAGE } from '../gpu/buffers.ts';
 import type { BufferOwner } from '../gpu/memory.ts';
 import { createTensor, numel, uploadTensor, type GpuTensor } from '../gpu/tensor.ts';
@@ -61,9 +62,25 @@ export interface CompiledGraph {
   readonly bytes: number;
   /** Free every buffer the graph created (arena slots belong to the arena's owner). */
   destroy(): void;
+  /** The verdict of the error scopes around the compilation: null, or the first GPU validation or
+   *  out-of-memory error (already reported through gpu.reportFault; see src/gpu/errors.ts). */
+  errors: Promise<string | null>;
 }
 
 const ALIGN_ELEMENTS = 64; // 256 bytes: WebGPU's minStorageBufferOffsetAlignment
+
+/**
+ * A parameter (or gradient) tensor at element `offset` of the flat buffer, located in a window of its own:
+ * the elements from the 256-byte boundary at or below it to its end, so that every launcher binds that
+ * block, never the whole flat buffer (which may exceed the device's largest storage binding). The
+ * location's offset is then relative to the window (0 for a block, < 64 for a kappa/alpha vector).
+ */
+function blockWindow(flat: GpuTensor, t: Tensor, offset: number): Location {
+  const start = Math.floor(offset / ALIGN_ELEMENTS) * ALIGN_ELEMENTS;
+  const size = offset - start + numel(t.shape);
+  if (offset + numel(t.shape) > numel(flat.shape)) throw new Error(`tensor ${t.name} [${t.shape}] at element ${offset} lies outside the flat buffer of ${numel(flat.shape)}`);
+  return { tensor: { buffer: flat.buffer, shape: [size], dtype: flat.dtype, byteOffset: (flat.byteOffset ?? 0) + start * 4 }, offset: offset - start };
+}
 
 /**
  * Compile `graph` with buffers owned by a child of `gpu.owner`: planned slots (shared ones from
@@ -71,8 +88,21 @@ const ALIGN_ELEMENTS = 64; // 256 bytes: WebGPU's minStorageBufferOffsetAlignmen
  * are lowered with a Gpu handle whose owner is the graph's).
  */
 export function compileGraph(gpu: Gpu, graph: Graph, options: CompileOptions): CompiledGraph {
+  const label = options.label ?? 'compiled graph';
+  let owner: BufferOwner | null = null;
+  try {
+    const { value, errors } = captureErrors(gpu, `compiling ${label}`, () => compileUnchecked(gpu, graph, options, (o) => (owner = o)));
+    return Object.assign(value, { errors }); // (not a spread: `bytes` is a getter)
+  } catch (err) {
+    (owner as BufferOwner | null)?.destroy(); // nothing of a failed compilation stays allocated
+    throw err;
+  }
+}
+
+function compileUnchecked(gpu: Gpu, graph: Graph, options: CompileOptions, created: (owner: BufferOwner) => void): Omit<CompiledGraph, 'errors'> {
   const plan = planMemory(graph);
   const owner = gpu.owner.child(options.label ?? 'compiled graph');
+  created(owner);
   const lowerGpu = ownedBy(gpu, owner);
   const { arena } = options;
   let sharedIndex = 0;
@@ -95,9 +125,9 @@ export function compileGraph(gpu: Gpu, graph: Graph, options: CompileOptions): C
   const locate = (t: Tensor): Location => {
     switch (t.storage.kind) {
       case 'params':
-        return { tensor: options.params, offset: t.storage.offset };
+        return blockWindow(options.params, t, t.storage.offset);
       case 'grads':
-        return { tensor: options.grads, offset: t.storage.offset };
+        return blockWindow(options.grads, t, t.storage.offset);
       case 'planned': {
         const slot = plan.slotOf.get(t.id);
         if (slot === undefined) throw new Error(`tensor ${t.name} is never used by a node`);

@@ -5,6 +5,11 @@
 // step loop. A NaN/Inf gradient, or an update that would make a weight NaN/Inf (adamGuard), makes the
 // optimizer write nothing (the kernels check the step status on the GPU), so the weights stay the last
 // finite ones; the trainer reports it and the caller stops the run.
+// A config the kernels or the device cannot run is refused when the trainer is made (src/model/limits.ts);
+// the flat buffers are bound per window where one binding would exceed the device's limit. Every creation
+// of GPU objects and every submitted step runs inside error scopes (src/gpu/errors.ts): a GPU validation
+// or out-of-memory error makes trainStep, gradients, evaluate and checkpoint throw (GpuFaultError) instead
+// of returning the zeros an invalid dispatch leaves.
 import { ownedBy, type Gpu } from '../gpu/device.ts';
 import type { BufferOwner } from '../gpu/memory.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/kernel.ts';
@@ -20,6 +25,8 @@ import { buildModelGraph, type BatchShape, type ModelGraph } from '../model/tran
 import { buildParamTable, type ParamTable } from '../model/params.ts';
 import { initParams } from '../model/init.ts';
 import { effectiveWeights, type ModelConfig } from '../model/config.ts';
+import { assertConfigFitsDevice } from '../model/limits.ts';
+import { captureErrors, GpuFaultError, openErrorScopes } from '../gpu/errors.ts';
 import type { Checkpoint } from '../model/checkpoint.ts';
 import type { Batch } from '../model/batch.ts';
 
@@ -95,6 +102,10 @@ export class Trainer {
   onMetrics: (m: StepMetrics) => void = () => {};
   /** Test hook (see poisonNextStep): a NaN to copy into the gradient of the next step. */
   private poison: GPUBuffer | null = null;
+  /** Device faults before this trainer existed (gpu.uncapturedErrors is device-wide). */
+  private readonly faultBase: number;
+  /** Error-scope verdicts not yet settled (creation, compilations, submitted steps). */
+  private readonly pendingChecks = new Set<Promise<string | null>>();
 
   constructor(
     device: Gpu,
@@ -102,31 +113,83 @@ export class Trainer {
     readonly options: TrainerOptions,
     state?: { params: Float32Array; m?: Float32Array; v?: Float32Array; step?: number },
   ) {
+    assertConfigFitsDevice(config, device.limits);
     this.table = buildParamTable(config);
+    this.faultBase = device.uncapturedErrors.length;
     this.owner = device.owner.child('trainer');
     const gpu = (this.gpu = ownedBy(device, this.owner));
-    this.arena = new Arena(this.owner.child('arena'));
-    const n = this.table.size;
-    const init = state?.params ?? initParams(this.table, options.seed);
-    if (init.length !== n) throw new Error(`parameters: ${init.length} values for a model of ${n}`);
-    this.params = uploadTensor(gpu, init, [n], 'f32', 'params');
-    this.grads = createTensor(gpu, [n], 'f32', 'grads'); // new buffers are zero: block padding stays 0
-    this.m = state?.m ? uploadTensor(gpu, state.m, [n], 'f32', 'adam m') : createTensor(gpu, [n], 'f32', 'adam m');
-    this.v = state?.v ? uploadTensor(gpu, state.v, [n], 'f32', 'adam v') : createTensor(gpu, [n], 'f32', 'adam v');
-    this.seeds = uploadTensor(gpu, [0, 0, 0, 0], [4], 'u32', 'seeds');
-    this.status = createStepStatus(gpu);
-    this.schedule = createAdamSchedule(gpu, 2);
-    this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip, haltAfterNonfinite: true });
-    const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
-    const { offset: branchOffset, count: branchCount } = this.table.branchRange;
-    const mainRange = { offset: 0, count: branchOffset, group: 0 };
-    const trainsBranches = branchCount > 0 && config.weighting !== 'uniform';
-    this.guard = {
-      train: adamGuard(gpu, bufs, trainsBranches ? [mainRange, { offset: branchOffset, count: branchCount, group: 1 }] : [mainRange]),
-      frozen: adamGuard(gpu, bufs, [mainRange]),
-    };
-    this.step = state?.step ?? 0;
-    this.ring = new MetricsRing(gpu, this.table.branchRange.count);
+    const scopes = openErrorScopes(device, `creating the trainer's buffers (${this.table.size} parameters)`);
+    try {
+      this.arena = new Arena(this.owner.child('arena'));
+      const n = this.table.size;
+      const init = state?.params ?? initParams(this.table, options.seed);
+      if (init.length !== n) throw new Error(`parameters: ${init.length} values for a model of ${n}`);
+      this.params = uploadTensor(gpu, init, [n], 'f32', 'params');
+      this.grads = createTensor(gpu, [n], 'f32', 'grads'); // new buffers are zero: block padding stays 0
+      this.m = state?.m ? uploadTensor(gpu, state.m, [n], 'f32', 'adam m') : createTensor(gpu, [n], 'f32', 'adam m');
+      this.v = state?.v ? uploadTensor(gpu, state.v, [n], 'f32', 'adam v') : createTensor(gpu, [n], 'f32', 'adam v');
+      this.seeds = uploadTensor(gpu, [0, 0, 0, 0], [4], 'u32', 'seeds');
+      this.status = createStepStatus(gpu);
+      this.schedule = createAdamSchedule(gpu, 2);
+      this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip, haltAfterNonfinite: true });
+      const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
+      const { offset: branchOffset, count: branchCount } = this.table.branchRange;
+      const mainRange = { offset: 0, count: branchOffset, group: 0 };
+      const trainsBranches = branchCount > 0 && config.weighting !== 'uniform';
+      this.guard = {
+        train: adamGuard(gpu, bufs, trainsBranches ? [mainRange, { offset: branchOffset, count: branchCount, group: 1 }] : [mainRange]),
+        frozen: adamGuard(gpu, bufs, [mainRange]),
+      };
+      this.step = state?.step ?? 0;
+      this.ring = new MetricsRing(gpu, this.table.branchRange.count);
+    } catch (err) {
+      void scopes.close();
+      this.owner.destroy(); // nothing of a refused trainer stays allocated
+      throw err;
+    }
+    this.track(scopes.close());
+  }
+
+  private track(check: Promise<string | null>): void {
+    this.pendingChecks.add(check);
+    void check.then(() => this.pendingChecks.delete(check));
+  }
+
+  /** GPU errors since this trainer was made (validation, out-of-memory, device lost), oldest first. */
+  get faults(): string[] {
+    return this.gpu.uncapturedErrors.slice(this.faultBase);
+  }
+
+  private throwIfFaulted(): void {
+    const faults = this.faults;
+    if (faults.length > 0) {
+      throw new GpuFaultError(`the GPU reported ${faults.length === 1 ? 'an error' : `${faults.length} errors`}, so results would be garbage: ${faults.join('; ')}`);
+    }
+  }
+
+  /** Wait for every error scope's verdict; throws GpuFaultError when the GPU reported any error. */
+  async checkGpu(): Promise<void> {
+    await Promise.all([...this.pendingChecks]);
+    this.throwIfFaulted();
+  }
+
+  /** fn's value; the error scopes around it are tracked (see checkGpu). */
+  private captured<T>(what: string, fn: () => T): T {
+    const { value, errors } = captureErrors(this.gpu, what, fn);
+    this.track(errors);
+    return value;
+  }
+
+  /** Encode with `encode` and submit one command buffer, inside error scopes (a step's verdict is tracked). */
+  private submit(what: string, encode: (encoder: GPUCommandEncoder) => void): void {
+    const scopes = openErrorScopes(this.gpu, what);
+    try {
+      const encoder = this.gpu.device.createCommandEncoder();
+      encode(encoder);
+      this.gpu.device.queue.submit([encoder.finish()]);
+    } finally {
+      this.track(scopes.close());
+    }
   }
 
   private scheduleConfig(): ScheduleConfig {
@@ -151,27 +214,39 @@ export class Trainer {
     const key = `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      const model = buildModelGraph(this.config, shape, true);
-      const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena, label: `train ${key}` });
+      assertConfigFitsDevice(this.config, this.gpu.limits, { batch: shape }, `batch ${key}`);
+      bucket = this.captured(`compiling the training step ${key}`, () => this.compileBucket(shape));
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  private compileBucket(shape: BatchShape): Bucket {
+    const key = `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
+    const model = buildModelGraph(this.config, shape, true);
+    const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena, label: `train ${key}` });
+    this.track(compiled.errors);
+    try {
       const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
       const { offset: branchOffset, count: branchCount } = this.table.branchRange;
       const main = adamUpdate(this.gpu, bufs, { offset: 0, count: branchOffset, group: 0 });
       const gradientAndNorm = [...compiled.forward, ...compiled.backward, ...this.norm.dispatches];
       const branch: Dispatch[] = [];
       if (branchCount > 0 && this.config.weighting !== 'uniform') {
-        branch.push(adamUpdate(this.gpu, bufs, { offset: branchOffset, count: branchCount, group: 1 }));
+        branch.push(...adamUpdate(this.gpu, bufs, { offset: branchOffset, count: branchCount, group: 1 }));
         if (this.config.weighting === 'projected') {
           branch.push(simplexProject(this.gpu, this.params, this.status, { offset: branchOffset, rows: branchCount / this.config.branches, m: this.config.branches }));
         }
       }
-      bucket = {
+      return {
         model, compiled,
-        train: [...gradientAndNorm, ...this.guard.train, main, ...branch],
-        trainFrozen: [...gradientAndNorm, ...this.guard.frozen, main],
+        train: [...gradientAndNorm, ...this.guard.train, ...main, ...branch],
+        trainFrozen: [...gradientAndNorm, ...this.guard.frozen, ...main],
       };
-      this.buckets.set(key, bucket);
+    } catch (err) {
+      compiled.destroy();
+      throw err;
     }
-    return bucket;
   }
 
   /**
@@ -179,6 +254,7 @@ export class Trainer {
    * step never waits). Returns the step number.
    */
   trainStep(batch: Batch, report = true): number {
+    this.throwIfFaulted();
     const step = this.step + 1;
     const bucket = this.bucket(batch); // compiles on a shape's first step: not part of the host time below
     const t0 = performance.now();
@@ -190,18 +266,18 @@ export class Trainer {
     this.schedule.write(step, lrs);
     const frozen = branchesFrozen(sc, step);
     const slot = report ? this.ring.take() : null;
-    const encoder = this.gpu.device.createCommandEncoder();
     const dispatches = frozen ? bucket.trainFrozen : bucket.train;
-    if (this.poison) {
-      this.encodePoisoned(encoder, bucket, dispatches, this.poison);
-      this.poison = null;
-    } else {
-      const pass = encoder.beginComputePass(slot === null ? undefined : this.ring.passDescriptor(slot));
-      encodeDispatches(pass, dispatches);
-      pass.end();
-    }
-    if (slot !== null) this.encodeReadback(encoder, bucket, slot);
-    q.submit([encoder.finish()]);
+    this.submit(`training step ${step}`, (encoder) => {
+      if (this.poison) {
+        this.encodePoisoned(encoder, bucket, dispatches, this.poison);
+        this.poison = null;
+      } else {
+        const pass = encoder.beginComputePass(slot === null ? undefined : this.ring.passDescriptor(slot));
+        encodeDispatches(pass, dispatches);
+        pass.end();
+      }
+      if (slot !== null) this.encodeReadback(encoder, bucket, slot);
+    });
     this.step = step;
     if (slot !== null) {
       const hostMs = performance.now() - t0;
@@ -242,16 +318,17 @@ export class Trainer {
     for (const batch of batches) {
       const bucket = this.evalBucket(batch);
       writeBatch(this.gpu.device.queue, bucket.compiled, batch);
-      const encoder = this.gpu.device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      encodeDispatches(pass, bucket.compiled.forward);
-      pass.end();
-      this.gpu.device.queue.submit([encoder.finish()]);
+      this.submit('evaluation', (encoder) => {
+        const pass = encoder.beginComputePass();
+        encodeDispatches(pass, bucket.compiled.forward);
+        pass.end();
+      });
       const stats = bucket.compiled.locate(bucket.model.stats);
       const [loss, count] = await readTensor(this.gpu, { ...stats.tensor, shape: [2] });
       sum += loss * count;
       tokens += count;
     }
+    await this.checkGpu();
     return { loss: tokens > 0 ? sum / tokens : 0, tokens };
   }
 
@@ -261,8 +338,10 @@ export class Trainer {
     const key = `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
     let bucket = this.evalBuckets.get(key);
     if (!bucket) {
+      assertConfigFitsDevice(this.config, this.gpu.limits, { batch: shape }, `batch ${key}`);
       const model = buildModelGraph({ ...this.config, dropout: 0 }, shape, false);
       const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena, label: `eval ${key}` });
+      this.track(compiled.errors);
       bucket = { model, compiled };
       this.evalBuckets.set(key, bucket);
     }
@@ -274,13 +353,14 @@ export class Trainer {
     const bucket = this.bucket(batch);
     writeBatch(this.gpu.device.queue, bucket.compiled, batch);
     writeDropoutSeed(this.gpu, this.seeds, rngHash((this.options.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0));
-    const encoder = this.gpu.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    encodeDispatches(pass, [...bucket.compiled.forward, ...bucket.compiled.backward]);
-    pass.end();
-    this.gpu.device.queue.submit([encoder.finish()]);
+    this.submit('the gradient pass', (encoder) => {
+      const pass = encoder.beginComputePass();
+      encodeDispatches(pass, [...bucket.compiled.forward, ...bucket.compiled.backward]);
+      pass.end();
+    });
     const stats = bucket.compiled.locate(bucket.model.stats);
     const [values, grads] = await Promise.all([readTensor(this.gpu, { ...stats.tensor, shape: [2] }), readTensor(this.gpu, this.grads)]);
+    await this.checkGpu();
     return { loss: values[0], tokens: values[1], grads };
   }
 
@@ -324,6 +404,7 @@ export class Trainer {
   async checkpoint(extras: Record<string, unknown> = {}): Promise<Checkpoint> {
     await this.flush();
     const [params, m, v] = await Promise.all([readTensor(this.gpu, this.params), readTensor(this.gpu, this.m), readTensor(this.gpu, this.v)]);
+    await this.checkGpu(); // a step the GPU refused did not run: the weights are not those of `step`
     // After a NaN/Inf step the weights and moments are those of the last good step.
     const step = this.haltedAt === null ? this.step : this.haltedAt - 1;
     return { config: this.config, params, step, adam: { m, v }, extras };

@@ -26,6 +26,8 @@ function fakeGpu(): { gpu: Gpu; buffers: FakeBuffer[] } {
       return b;
     },
     createQuerySet: () => ({ destroy() {} }),
+    pushErrorScope() {},
+    popErrorScope: async () => null,
     queue: { writeBuffer() {} },
   } as unknown as GPUDevice;
   const counters: GpuCounters = { pipelines: 0, buffers: 0, bindGroups: 0 };
@@ -33,7 +35,7 @@ function fakeGpu(): { gpu: Gpu; buffers: FakeBuffer[] } {
   const gpu: Gpu = {
     device, adapterName: 'fake', features: { timestampQuery: false, shaderF16: false, subgroups: false },
     limits: {} as GPUSupportedLimits, pipelines: new PipelineCache(device, counters), owner: new BufferOwner(device, counters, memory, 'device'),
-    memory, counters, lost: new Promise(() => {}), uncapturedErrors: [], onFault() {},
+    memory, counters, lost: new Promise(() => {}), uncapturedErrors: [], onFault() {}, reportFault() {},
   };
   return { gpu, buffers };
 }

@@ -62,7 +62,7 @@ describe('adam kernel', () => {
     const p0 = randomF32(n, 10), m0 = randomF32(n, 11, -0.01, 0.01), v0 = randomF32(n, 12, 0, 1e-4);
     const flat = uploadFlat(gpu, p0, new Float32Array(n), m0, v0);
     const status = createStepStatus(gpu), schedule = createAdamSchedule(gpu, 2);
-    const dispatches = ranges.map((r) => adamUpdate(gpu, { ...flat, status, schedule }, r));
+    const dispatches = ranges.flatMap((r) => adamUpdate(gpu, { ...flat, status, schedule }, r));
     const before = gpuObjects(gpu);
     let want: ref.AdamState = { params: Float64Array.from(p0), m: Float64Array.from(m0), v: Float64Array.from(v0) };
     for (let step = 1; step <= 3; step++) {
@@ -87,7 +87,7 @@ describe('adam kernel', () => {
     const flat = uploadFlat(gpu, p0, g, zeros, zeros);
     const status = createStepStatus(gpu), schedule = createAdamSchedule(gpu, 1);
     schedule.write(1, [0.01]);
-    await runDispatches(gpu, [...gradNorm(gpu, flat.grads, status, { clip }).dispatches, adamUpdate(gpu, { ...flat, status, schedule }, { group: 0 })]);
+    await runDispatches(gpu, [...gradNorm(gpu, flat.grads, status, { clip }).dispatches, ...adamUpdate(gpu, { ...flat, status, schedule }, { group: 0 })]);
     const { clipScale } = refGradNorm(g, 0, n, clip);
     expect(clipScale).toBeLessThan(0.5);
     expect((await readStepStatus(gpu, status)).clipScale).toBeCloseTo(clipScale, 6);
@@ -109,7 +109,7 @@ describe('adam kernel', () => {
     schedule.write(5, [0.1]);
     await runDispatches(gpu, [
       ...gradNorm(gpu, flat.grads, status, { clip: 1 }).dispatches,
-      adamUpdate(gpu, { ...flat, status, schedule }, { group: 0 }),
+      ...adamUpdate(gpu, { ...flat, status, schedule }, { group: 0 }),
       simplexProject(gpu, flat.params, status, { offset: n - 3 * m, rows: 3, m }),
     ]);
     const s = await readStepStatus(gpu, status);
@@ -130,7 +130,7 @@ describe('adam kernel', () => {
       const status = createStepStatus(gpu), schedule = createAdamSchedule(gpu, 2);
       schedule.write(3, lrs);
       const bufs = { ...flat, status, schedule };
-      await runDispatches(gpu, [...gradNorm(gpu, flat.grads, status).dispatches, ...adamGuard(gpu, bufs, ranges), ...ranges.map((r) => adamUpdate(gpu, bufs, r))]);
+      await runDispatches(gpu, [...gradNorm(gpu, flat.grads, status).dispatches, ...adamGuard(gpu, bufs, ranges), ...ranges.flatMap((r) => adamUpdate(gpu, bufs, r))]);
       const s = await readStepStatus(gpu, status);
       expect([s.nonfinite, s.nonfiniteUpdate, s.skipped]).toEqual(overflow ? [true, true, 1] : [false, false, 0]);
       expect(Number.isFinite(s.norm)).toBe(true);

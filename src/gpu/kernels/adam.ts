@@ -1,8 +1,9 @@
-// Launcher for shaders/adam.wgsl: Adam over one range of the flat params/grads/m/v buffers, and the
+// Launcher for shaders/adam.wgsl: Adam over one range of the flat params/grads/m/v buffers (dispatched per
+// binding window when the range exceeds the device's largest storage binding), and the
 // per-step schedule buffer (step t, bias corrections, one learning rate per parameter group) that the
 // caller rewrites each step, so a learning-rate schedule changes nothing but buffer contents.
 import type { Gpu } from '../device.ts';
-import { createUniform, linearGrid, makeDispatch, require, type Dispatch, type UniformField } from '../kernel.ts';
+import { bindingWindows, createUniform, linearGrid, makeDispatch, maxBindingElements, require, windowOf, type BindingWindow, type Dispatch, type UniformField } from '../kernel.ts';
 import { createTensor, numel, uploadTensor, type GpuTensor } from '../tensor.ts';
 import { STEP_STATUS_WORDS } from './grad_norm.ts';
 
@@ -87,14 +88,26 @@ function checkRange(op: string, bufs: AdamBuffers, range: AdamRange): { offset: 
   return { offset, count };
 }
 
-/** One Adam step over a range of the flat buffers (PyTorch form, see shaders/adam.wgsl). */
-export function adamUpdate(gpu: Gpu, bufs: AdamBuffers, range: AdamRange): Dispatch {
+/**
+ * One Adam step over a range of the flat buffers (PyTorch form, see shaders/adam.wgsl): one dispatch per
+ * binding window (bindingWindows), so a model whose flat buffers exceed the device's largest storage
+ * binding still trains; each dispatch binds only its window of params, grads, m and v. Elementwise, so the
+ * result does not depend on the windows.
+ */
+export function adamUpdate(gpu: Gpu, bufs: AdamBuffers, range: AdamRange): Dispatch[] {
   const op = 'adamUpdate';
   const { offset, count } = checkRange(op, bufs, range);
-  const config = createUniform(gpu, configFields(bufs.schedule.hyper, offset, count, range.group, 0, 0));
   const pipeline = gpu.pipelines.get(SHADER, 'adam_update');
-  const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, bufs.params.buffer, bufs.grads.buffer, bufs.m.buffer, bufs.v.buffer];
-  return makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, count, WORKGROUP));
+  return bindingWindows(offset, count, maxBindingElements(gpu)).map((w) => {
+    const config = createUniform(gpu, configFields(bufs.schedule.hyper, w.offset, w.count, range.group, 0, 0));
+    const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, ...flatWindows(bufs, w)];
+    return makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, w.count, WORKGROUP));
+  });
+}
+
+/** The window `w` of params, grads, m and v (bindings 3..6). */
+function flatWindows(bufs: AdamBuffers, w: BindingWindow): GpuTensor[] {
+  return [bufs.params, bufs.grads, bufs.m, bufs.v].map((t) => windowOf(t, w.start, w.size));
 }
 
 function configFields(hyper: AdamHyper, offset: number, count: number, group: number, chunk: number, flagBase: number): UniformField[] {
@@ -118,10 +131,13 @@ const CHECK_MAX_GROUPS = 1024;
 export function adamGuard(gpu: Gpu, bufs: AdamBuffers, ranges: readonly AdamRange[]): Dispatch[] {
   const op = 'adamGuard';
   require(ranges.length > 0, op, 'no ranges');
-  const plans = ranges.map((r) => {
+  // One check dispatch per binding window of each range (the flags are ORed: windows change nothing).
+  const plans = ranges.flatMap((r) => {
     const { offset, count } = checkRange(op, bufs, r);
-    const groups = Math.min(CHECK_MAX_GROUPS, Math.max(1, Math.ceil(count / CHECK_PER_WORKGROUP)));
-    return { offset, count, group: r.group, groups, chunk: Math.ceil(count / groups) };
+    return bindingWindows(offset, count, maxBindingElements(gpu)).map((w) => {
+      const groups = Math.min(CHECK_MAX_GROUPS, Math.max(1, Math.ceil(w.count / CHECK_PER_WORKGROUP)));
+      return { window: w, group: r.group, groups, chunk: Math.ceil(w.count / groups) };
+    });
   });
   const flagCount = plans.reduce((n, p) => n + p.groups, 0);
   const flags = createTensor(gpu, [flagCount], 'u32', 'adam guard flags');
@@ -129,9 +145,9 @@ export function adamGuard(gpu: Gpu, bufs: AdamBuffers, ranges: readonly AdamRang
   const check = gpu.pipelines.get(SHADER, 'adam_check');
   let base = 0;
   const out = plans.map((p) => {
-    const config = createUniform(gpu, configFields(hyper, p.offset, p.count, p.group, p.chunk, base));
+    const config = createUniform(gpu, configFields(hyper, p.window.offset, p.window.count, p.group, p.chunk, base));
     base += p.groups;
-    const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, bufs.params.buffer, bufs.grads.buffer, bufs.m.buffer, bufs.v.buffer, flags.buffer];
+    const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, ...flatWindows(bufs, p.window), flags.buffer];
     return makeDispatch(gpu, `${op}.check`, check, resources, [p.groups]);
   });
   const finalConfig = createUniform(gpu, configFields(hyper, 0, flagCount, 0, 0, 0));

@@ -31,7 +31,7 @@ function dropoutDispatch(gpu: Gpu, op: string, out: GpuTensor, inp: GpuTensor, s
   const inPlace = out.buffer === inp.buffer;
   const params = createUniform(gpu, [['u32', n], ['u32', opts.stream], ['f32', opts.rate], ['u32', seedIndex]]);
   const pipeline = gpu.pipelines.get(SHADER, inPlace ? 'dropout_inplace' : 'dropout_apply');
-  const resources = inPlace ? [params, seeds.buffer, out.buffer] : [params, seeds.buffer, out.buffer, inp.buffer];
+  const resources = inPlace ? [params, seeds.buffer, out] : [params, seeds.buffer, out, inp];
   return makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, n, WORKGROUP));
 }
 

@@ -17,7 +17,7 @@ export function residualAdd(gpu: Gpu, out: GpuTensor, a: GpuTensor, b: GpuTensor
   const n = sameSize('residualAdd', out, a, b);
   const params = createUniform(gpu, [['u32', n], ['u32', 0]]);
   const pipeline = gpu.pipelines.get(SHADER, 'add_forward');
-  return makeDispatch(gpu, 'residualAdd', pipeline, [params, out.buffer, a.buffer, b.buffer], linearGrid(gpu, n, WORKGROUP));
+  return makeDispatch(gpu, 'residualAdd', pipeline, [params, out, a, b], linearGrid(gpu, n, WORKGROUP));
 }
 
 /** dinp = dout * (pre > 0), the ReLU backward from the saved pre-activation. */
@@ -25,7 +25,7 @@ export function reluBackward(gpu: Gpu, dinp: GpuTensor, dout: GpuTensor, pre: Gp
   const n = sameSize('reluBackward', dinp, dout, pre);
   const params = createUniform(gpu, [['u32', n], ['u32', 0]]);
   const pipeline = gpu.pipelines.get(SHADER, 'relu_backward');
-  return makeDispatch(gpu, 'reluBackward', pipeline, [params, dinp.buffer, dout.buffer, pre.buffer], linearGrid(gpu, n, WORKGROUP));
+  return makeDispatch(gpu, 'reluBackward', pipeline, [params, dinp, dout, pre], linearGrid(gpu, n, WORKGROUP));
 }
 
 function unary(gpu: Gpu, op: string, entry: string, out: GpuTensor, a: GpuTensor): Dispatch {

@@ -2,7 +2,7 @@
 // of one training step, written into the small "step status" buffer that Adam and the simplex projection
 // read (to scale the gradient, or to skip the whole update when a gradient is NaN/Inf).
 import type { Gpu } from '../device.ts';
-import { createUniform, makeDispatch, require, writeUniform, type Dispatch, type UniformField } from '../kernel.ts';
+import { createUniform, makeDispatch, maxBindingElements, require, windowOf, writeUniform, type Dispatch, type UniformField } from '../kernel.ts';
 import { createTensor, numel, readBuffer, uploadTensor, type GpuTensor } from '../tensor.ts';
 
 const SHADER = 'grad_norm';
@@ -61,13 +61,18 @@ export interface GradNormOptions {
 }
 
 export interface GradNorm {
-  /** Partial sums, then the final sum: encode both, in order, every step. */
-  dispatches: readonly [Dispatch, Dispatch];
+  /** Partial sums (one dispatch per binding window), then the final sum: encode all, in order, every step. */
+  dispatches: readonly Dispatch[];
   /** Change the clip threshold (a uniform rewrite; nothing is recreated). */
   setClip(clip: number): void;
 }
 
-/** status = norm, non-finite flag and clip scale of grads[offset .. offset + count). */
+/**
+ * status = norm, non-finite flag and clip scale of grads[offset .. offset + count). The chunking (workgroup
+ * w sums elements [w·chunk, (w+1)·chunk) of the range) depends on the range only; when the range exceeds
+ * the device's largest storage binding, the partial stage is dispatched per window of whole chunks, each
+ * binding only its window, so the norm is bit-identical to the one-binding run.
+ */
 export function gradNorm(gpu: Gpu, grads: GpuTensor, status: GpuTensor, opts: GradNormOptions = {}): GradNorm {
   const op = 'gradNorm';
   const total = numel(grads.shape);
@@ -77,14 +82,28 @@ export function gradNorm(gpu: Gpu, grads: GpuTensor, status: GpuTensor, opts: Gr
   require(Number.isInteger(offset) && Number.isInteger(count) && offset >= 0 && count >= 0 && offset + count <= total, op, `range [${offset}, ${offset}+${count}) outside grads of ${total} elements`);
   require(numel(status.shape) >= STEP_STATUS_WORDS, op, `status needs ${STEP_STATUS_WORDS} words, has [${status.shape}]`);
   const groups = Math.min(MAX_PARTIALS, Math.max(1, Math.ceil(count / TARGET_PER_WORKGROUP)));
-  const chunk = Math.ceil(count / groups);
-  const fields = (clip: number): UniformField[] => {
+  const chunk = Math.max(1, Math.ceil(count / groups));
+  const fields = (clip: number, rel = 0, n = count, base = 0): UniformField[] => {
     require(clip >= 0 && Number.isFinite(clip), op, `clip ${clip} must be finite and >= 0 (0 = off)`);
-    return [['u32', offset], ['u32', count], ['u32', chunk], ['u32', groups], ['f32', clip], ['u32', opts.haltAfterNonfinite ? 1 : 0]];
+    return [['u32', rel], ['u32', n], ['u32', chunk], ['u32', groups], ['f32', clip], ['u32', opts.haltAfterNonfinite ? 1 : 0], ['u32', base]];
   };
-  const params = createUniform(gpu, fields(opts.clip ?? 0));
+  const clip = opts.clip ?? 0;
+  fields(clip);
   const partials = createTensor(gpu, [groups * 2], 'f32', 'grad norm partials').buffer;
-  const partial = makeDispatch(gpu, `${op}.partial`, gpu.pipelines.get(SHADER, 'grad_norm_partial'), [params, partials, grads.buffer], [groups]);
-  const final = makeDispatch(gpu, `${op}.final`, gpu.pipelines.get(SHADER, 'grad_norm_final'), [params, partials, status.buffer], [1]);
-  return { dispatches: [partial, final], setClip: (clip) => writeUniform(gpu, params, fields(clip)) };
+  const partialPipeline = gpu.pipelines.get(SHADER, 'grad_norm_partial');
+  // Whole chunks per window: a window starts up to 63 elements before its first chunk (256-B alignment).
+  const perWindow = Math.floor((maxBindingElements(gpu) - 63) / chunk);
+  require(perWindow >= 1, op, `a chunk of ${chunk} gradients (+ alignment) exceeds this device's maxStorageBufferBindingSize (${gpu.limits.maxStorageBufferBindingSize} bytes)`);
+  const dispatches: Dispatch[] = [];
+  for (let w0 = 0; w0 < groups; w0 += perWindow) {
+    const w1 = Math.min(groups, w0 + perWindow);
+    const first = offset + w0 * chunk, end = offset + Math.min(count, w1 * chunk);
+    const start = Math.floor(first / 64) * 64;
+    const uniform = createUniform(gpu, fields(clip, first - start, end - start - (first - start), w0));
+    const window = windowOf(grads, start, end - start);
+    dispatches.push(makeDispatch(gpu, `${op}.partial`, partialPipeline, [uniform, partials, window], [w1 - w0]));
+  }
+  const finalUniform = createUniform(gpu, fields(clip));
+  dispatches.push(makeDispatch(gpu, `${op}.final`, gpu.pipelines.get(SHADER, 'grad_norm_final'), [finalUniform, partials, status.buffer], [1]));
+  return { dispatches, setClip: (c) => writeUniform(gpu, finalUniform, fields(c)) };
 }

@@ -1,6 +1,7 @@
 // Launchers for shaders/matmul.wgsl (tiled, batched, strided, fused epilogue; split-K; f16 storage) and
 // shaders/matmul_naive.wgsl (the bench's floor), plus the layouts of the two gradient matmuls of a forward
-// one. Each launcher returns Dispatches built once; replaying them creates nothing.
+// one. Each launcher returns Dispatches built once; replaying them creates nothing. Operands are bound as
+// their tensors' ranges (a view of a parameter block binds that block, never the whole flat buffer).
 import type { Gpu } from '../device.ts';
 import { Usage } from '../buffers.ts';
 import { ceilDiv, createUniform, makeDispatch, require, type Dispatch, type Resource, type UniformField } from '../kernel.ts';
@@ -231,7 +232,7 @@ function tiledDispatch(
 export function matmul(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch {
   const { s, storage, split } = prepare(c, a, b, spec);
   require(spec.splitK === undefined || split === 1, OP, `matmul() makes one dispatch: splitK ${split} needs matmulDispatches()`);
-  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c.buffer, (spec.bias ?? a).buffer, a.buffer, b.buffer]);
+  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c, spec.bias ?? a, a, b]);
 }
 
 // Scratch of split-K partial sums: one buffer per owner of `gpu` (a compiled graph), shared by its split
@@ -252,17 +253,17 @@ function splitScratch(gpu: Gpu, elements: number): GPUBufferBinding {
 export function matmulDispatches(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch[] {
   const { s, storage, split } = prepare(c, a, b, spec);
   const hasBias = spec.bias !== undefined;
-  const bias = (spec.bias ?? a).buffer;
+  const bias = spec.bias ?? a;
   const { kSplit, splits } = splitPlan(s, split);
-  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, [c.buffer, bias, a.buffer, b.buffer])];
+  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, [c, bias, a, b])];
   const plane = s.m * s.n;
   const scratch = splitScratch(gpu, s.batch * splits * plane);
   // Partial sums: C is the scratch, dense (ldc n, one m·n plane per batch entry and split), no epilogue.
   const raw: ResolvedMatmul = { ...s, offsetC: 0, ldc: s.n, strideC: plane, alpha: 1, relu: false, accumulate: false, biasOffset: 0, biasStride: 0 };
-  const partial = tiledDispatch(gpu, raw, storage, false, [scratch, a.buffer, a.buffer, b.buffer], kSplit, splits);
+  const partial = tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b], kSplit, splits);
   const pipeline = gpu.pipelines.get(SHADER, 'matmul_reduce', { HAS_BIAS: hasBias, RELU: s.relu, ACCUMULATE: s.accumulate });
   const params = createUniform(gpu, matmulParams(s, kSplit, splits), 'matmul reduce params');
-  const reduce = makeDispatch(gpu, `${OP} split-K reduce`, pipeline, [params, c.buffer, bias, scratch], [ceilDiv(s.n, 64), s.m, s.batch]);
+  const reduce = makeDispatch(gpu, `${OP} split-K reduce`, pipeline, [params, c, bias, scratch], [ceilDiv(s.n, 64), s.m, s.batch]);
   return [partial, reduce];
 }
 
@@ -273,7 +274,7 @@ export function matmulNaive(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, 
   require(numel(a.shape) >= m * k && numel(b.shape) >= k * n && numel(c.shape) >= m * n, 'matmulNaive', `tensors too small for ${m}x${n}x${k}`);
   const params = createUniform(gpu, [['u32', m], ['u32', n], ['u32', k]], 'matmulNaive params');
   const pipeline = gpu.pipelines.get('matmul_naive', 'matmul_naive');
-  return makeDispatch(gpu, 'matmulNaive', pipeline, [params, c.buffer, a.buffer, b.buffer], [ceilDiv(n, 16), ceilDiv(m, 16), 1]);
+  return makeDispatch(gpu, 'matmulNaive', pipeline, [params, c, a, b], [ceilDiv(n, 16), ceilDiv(m, 16), 1]);
 }
 
 // ---- Backward: the two matmuls that give dA and dB from dC, with the transposes folded in. ----

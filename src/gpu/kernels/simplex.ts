@@ -1,7 +1,7 @@
 // Launcher for shaders/simplex.wgsl: after the optimizer step, project each kappa/alpha vector (rows of a
 // (L, M) block of the flat params buffer) onto the probability simplex, unless the step was skipped.
 import type { Gpu } from '../device.ts';
-import { ceilDiv, createUniform, makeDispatch, require, type Dispatch } from '../kernel.ts';
+import { ceilDiv, createUniform, makeDispatch, require, windowOf, type Dispatch } from '../kernel.ts';
 import { numel, type GpuTensor } from '../tensor.ts';
 import { STEP_STATUS_WORDS } from './grad_norm.ts';
 
@@ -30,7 +30,10 @@ export function simplexProject(gpu: Gpu, params: GpuTensor, status: GpuTensor, l
   require(Number.isInteger(stride) && stride >= m, op, `stride ${stride} < M = ${m} would overlap rows`);
   require(rows === 0 || offset + (rows - 1) * stride + m <= total, op, `${rows} rows of ${m} at offset ${offset} (stride ${stride}) exceed params of ${total} elements`);
   require(numel(status.shape) >= STEP_STATUS_WORDS, op, `status needs ${STEP_STATUS_WORDS} words`);
-  const config = createUniform(gpu, [['u32', offset], ['u32', rows], ['u32', m], ['u32', stride]]);
+  // Bind only the rows' window of the (possibly huge) flat buffer, from the 256-byte boundary below row 0.
+  const start = Math.floor(offset / 64) * 64;
+  const size = Math.max(1, rows === 0 ? 1 : offset + (rows - 1) * stride + m - start);
+  const config = createUniform(gpu, [['u32', offset - start], ['u32', rows], ['u32', m], ['u32', stride]]);
   const pipeline = gpu.pipelines.get(SHADER, 'simplex_project');
-  return makeDispatch(gpu, op, pipeline, [config, status.buffer, params.buffer], [ceilDiv(rows, WORKGROUP)]);
+  return makeDispatch(gpu, op, pipeline, [config, status.buffer, windowOf(params, start, Math.min(size, total - start))], [ceilDiv(rows, WORKGROUP)]);
 }
