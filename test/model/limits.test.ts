@@ -1,5 +1,9 @@
 // checkConfigForDevice (src/model/limits.ts): configs inside the config ranges that the kernels or the
 // device cannot run are refused up front, each with the reason and the nearest valid value (issue 11).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateModelConfig, type ModelConfig } from '../../src/model/config.ts';
 import { assertConfigFitsDevice, checkConfigForDevice, DEFAULT_DEVICE_LIMITS, DeviceLimitError, estimateMemory, KERNEL_LIMITS } from '../../src/model/limits.ts';
@@ -85,5 +89,18 @@ describe('checkConfigForDevice', () => {
     const fits = Number(/batchTokens ≤ (\d+)/.exec(memory[0])![1]);
     expect(estimateMemory(c, { batchTokens: fits }).totalBytes).toBeLessThanOrEqual(est.totalBytes / 2);
     expect(estimateMemory(c, { batchTokens: fits + 1 }).totalBytes).toBeGreaterThan(est.totalBytes / 2);
+  });
+});
+
+describe('the CLI refuses such configs', () => {
+  it('init: a head wider than the attention kernel\'s exits 1 with the reason and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'limits-'));
+    const root = join(import.meta.dirname, '../..');
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(cfg({ branches: 4, dropout: 0 })));
+    const run = spawnSync(join(root, 'node_modules/.bin/tsx'), ['src/cli/main.ts', 'init', '--config', join(dir, 'c.json'), '--seed', '1', '--out', join(dir, 'w.safetensors')],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, INIT_CWD: dir } });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('the model config cannot run on this GPU: dModel/branches = 128 exceeds the attention kernel\'s head width 64: use branches ≥ 8');
+    expect(existsSync(join(dir, 'w.safetensors'))).toBe(false);
   });
 });
