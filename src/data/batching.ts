@@ -146,10 +146,32 @@ export class Batcher {
 
   /** Endless stream over epochs 0, 1, 2, ... (or from `startEpoch`). */
   *iterate(startEpoch = 0): Generator<{ epoch: number; step: number; batch: Batch }> {
+    yield* this.iterateFrom(startEpoch * this.batchesPerEpoch());
+  }
+
+  /** Batches in one epoch: the same for every epoch (each bucket keeps its pairs; only their order changes). */
+  batchesPerEpoch(): number {
+    let n = 0;
+    const counts = new Map<number, number>();
+    for (const p of this.prepared) counts.set(p.S * 65536 + p.T, (counts.get(p.S * 65536 + p.T) ?? 0) + 1);
+    for (const [key, count] of counts) n += Math.ceil(count / this.batchSize(Math.floor(key / 65536), key % 65536));
+    return n;
+  }
+
+  /**
+   * The endless stream from batch `position` on (position = batches already taken, e.g. a restored run's
+   * step): epoch floor(position / batchesPerEpoch), then the batch inside it. O(pairs), not O(position):
+   * a checkpoint at step 1e9 restores as fast as one at step 10, with exactly the batches it would have seen.
+   */
+  *iterateFrom(position: number): Generator<{ epoch: number; step: number; batch: Batch }> {
+    if (!Number.isSafeInteger(position) || position < 0) throw new Error(`Batcher: position must be a non-negative integer, got ${position}`);
     if (this.prepared.length === 0) return;
-    for (let epoch = startEpoch; ; epoch++) {
-      let step = 0;
-      for (const batch of this.epoch(epoch)) yield { epoch, step: step++, batch };
+    const perEpoch = this.batchesPerEpoch();
+    let skip = position % perEpoch;
+    for (let epoch = Math.floor(position / perEpoch); ; epoch++) {
+      const groups = this.plan(epoch);
+      for (let step = skip; step < groups.length; step++) yield { epoch, step, batch: this.build(groups[step]) };
+      skip = 0;
     }
   }
 

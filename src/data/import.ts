@@ -51,6 +51,8 @@ export interface ImportOptions {
   direction?: 'forward' | 'reverse';
   /** Keep duplicate pairs instead of rejecting them. Default false. */
   keepDuplicates?: boolean;
+  /** Called now and then (every 64 KiB read) with the fraction of the file read, 0..1. */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface Rejected {
@@ -69,6 +71,8 @@ export interface ImportResult {
   fatal?: string;
   stats: { lines: number; blankLines: number; kept: number; rejected: number; truncatedAtLine?: number };
 }
+
+const PROGRESS_BYTES = 1 << 16;
 
 export const IMPORT_DEFAULTS = {
   maxChars: 400,
@@ -89,8 +93,13 @@ export function importCorpus(bytes: Uint8Array, options: ImportOptions = {}): Im
   const rejected: Rejected[] = [];
   const seen = new Set<string>();
   let lines = 0, blankLines = 0, truncatedAtLine: number | undefined;
+  let reported = 0;
   for (const raw of readLines(bytes)) {
     lines = raw.line;
+    if (opts.onProgress && raw.end - reported >= PROGRESS_BYTES) {
+      reported = raw.end;
+      opts.onProgress(raw.end / bytes.length);
+    }
     if (pairs.length >= opts.maxPairs) {
       truncatedAtLine = raw.line;
       break;
@@ -117,6 +126,7 @@ export function importCorpus(bytes: Uint8Array, options: ImportOptions = {}): Im
     pairs.push({ ...parsed, line: raw.line });
   }
   if (truncatedAtLine !== undefined) lines = countLines(bytes);
+  opts.onProgress?.(1);
   return buildResult(pairs, rejected, { lines, blankLines, truncatedAtLine, ...opts });
 }
 
@@ -151,6 +161,8 @@ export interface RawLine {
   line: number;
   /** Decoded text without the line terminator; undefined when the line is not valid UTF-8. */
   text: string | undefined;
+  /** Byte offset just past the line's text (progress). */
+  end: number;
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
@@ -159,7 +171,7 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 export function* readLines(bytes: Uint8Array): Generator<RawLine> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   for (const [line, start, end] of lineSpans(bytes)) {
-    yield { line, text: decodeOrUndefined(decoder, bytes.subarray(start, end)) };
+    yield { line, text: decodeOrUndefined(decoder, bytes.subarray(start, end)), end };
   }
 }
 
@@ -322,4 +334,39 @@ function buildResult(
     result.fatal = `no usable sentence pairs` + (messages.length > 0 ? `: ${messages.join('; ')}` : '');
   }
   return result;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Identity of a corpus: a content hash of its pairs (not its file name), stored in a run's spec.
+
+/**
+ * FNV-1a 64 over the pairs as `src \t tgt \n`, each UTF-16 code unit fed as two bytes (low, high), as 16
+ * hex digits. Two corpora with the same pairs in the same order hash alike whatever their file names.
+ */
+export function corpusHash(pairs: readonly { src: string; tgt: string }[]): string {
+  // 64-bit state in two 32-bit halves; prime 2^40 + 0x1b3: h * p = h * 0x1b3 + (lo << 40).
+  let hi = 0xcbf29ce4, lo = 0x84222325;
+  const feed = (byte: number) => {
+    lo = (lo ^ byte) >>> 0;
+    const low = lo * 0x1b3;
+    const carry = Math.floor(low / 0x100000000);
+    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
+    lo = low >>> 0;
+  };
+  const text = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      feed(c & 0xff);
+      feed(c >>> 8);
+    }
+  };
+  for (const p of pairs) {
+    text(p.src);
+    feed(0x09);
+    feed(0);
+    text(p.tgt);
+    feed(0x0a);
+    feed(0);
+  }
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }

@@ -14,7 +14,8 @@ export interface TextPair {
 export type DataSource =
   | { kind: 'builtin'; direction: 'en-de' | 'de-en' }
   | { kind: 'copy' | 'reverse'; symbols?: number }
-  | { kind: 'pairs'; name: string; pairs: TextPair[] };
+  /** An imported corpus; `hash` (corpusHash of the pairs) identifies it, the name is only shown. */
+  | { kind: 'pairs'; name: string; pairs: TextPair[]; hash?: string };
 
 export interface DataOptions {
   seed: number;
@@ -28,7 +29,12 @@ export interface DataOptions {
   devPairs?: number;
   /** Use this tokenizer instead of learning one (a restored checkpoint's, so its ids keep their meaning). */
   tokenizer?: Tokenizer;
+  /** Told what is being done on a large corpus ("tokenizing 120000/456000 pairs"), now and then. */
+  onProgress?: (text: string) => void;
 }
+
+/** Pairs tokenized between two progress reports. */
+const PROGRESS_EVERY = 20_000;
 
 export interface PreparedData {
   description: string;
@@ -81,8 +87,16 @@ function splitPairs(source: DataSource, seed: number, devCount: number): { train
 export function prepareData(source: DataSource, options: DataOptions): PreparedData {
   const split = splitPairs(source, options.seed, options.devPairs ?? 500);
   if (split.train.length === 0) throw new Error('the corpus has no training pairs');
+  const progress = options.onProgress ?? (() => {});
+  const total = split.train.length + split.dev.length;
+  if (!options.tokenizer) progress(`learning a ${options.vocab}-token vocabulary (BPE) on ${split.train.length} pairs`);
   const tokenizer = options.tokenizer ?? Tokenizer.train(split.train.flatMap((p) => [p.src, p.tgt]), { vocabSize: options.vocab });
-  const encode = (pairs: TextPair[]): SeqPair[] => pairs.map((p) => ({ src: tokenizer.encode(p.src), tgt: tokenizer.encode(p.tgt) }));
+  let done = 0;
+  const encode = (pairs: TextPair[]): SeqPair[] =>
+    pairs.map((p) => {
+      if (++done % PROGRESS_EVERY === 0) progress(`tokenizing ${done}/${total} pairs`);
+      return { src: tokenizer.encode(p.src), tgt: tokenizer.encode(p.tgt) };
+    });
   const batching = { maxTokens: options.batchTokens, maxLen: options.maxLen, overflow: 'truncate' as const, seed: options.seed, lengthMultiple: 16 };
   const train = new Batcher(encode(split.train), batching);
   const dev = [...new Batcher(encode(split.dev), { ...batching, shuffle: false }).epoch(0)];

@@ -6,6 +6,7 @@
 import type { ModelConfig } from '../model/config.ts';
 import type { DataSource } from './data.ts';
 import type { StepMetrics, TrainerOptions } from './trainer.ts';
+import type { ImportResult } from '../data/import.ts';
 
 export type { StepMetrics, TrainerOptions, DataSource, ModelConfig };
 
@@ -44,6 +45,8 @@ export interface LoadSpec {
   /** id and label when there is no spec. */
   id: number;
   label: string;
+  /** The file it was read from (named in every refusal). */
+  file?: string;
 }
 
 export type RunStatus =
@@ -137,6 +140,17 @@ export type WorkerMessage =
   | { type: 'translation-failed'; id: number; message: string }
   /** A run's checkpoint (safetensors with config, Adam moments, tokenizer and run spec). */
   | { type: 'checkpoint'; runId: number; reason: SaveReason; bytes: Uint8Array; step: number; label: string }
+  /** A start or load was checked (specs, checkpoints, tokenizers, data): its runs now replace the
+   *  session's (their run-info follows). */
+  | { type: 'accepted'; request: number }
+  /** A start or load was refused before anything was replaced: the session's runs go on as they were. */
+  | { type: 'rejected'; request: number; message: string }
+  /** What a long preparation is doing ("tokenizing 120000/456000 pairs"); null once it is over. */
+  | { type: 'progress'; text: string | null }
+  /** A corpus import in the worker: the fraction of the file read so far. */
+  | { type: 'import-progress'; id: number; fraction: number }
+  /** The corpus import's report; its pairs stay in the worker too (runs name them by hash). */
+  | { type: 'import-result'; id: number; name: string; result: ImportResult; hash: string | null; pairs: TextPairs }
   /** The session stopped (device lost, an error) or a command failed; after a lost device the worker
    *  needs a new device (the page offers to resume from the autosave on a fresh worker). */
   | { type: 'error'; message: string; deviceLost: boolean };
@@ -146,10 +160,16 @@ export type SaveReason = 'download' | 'autosave';
 /** Page → worker. */
 export type PageMessage =
   | { type: 'hello' }
-  /** Prepare and start runs (paused: prepare only, then wait for resume or step). */
-  | { type: 'start'; runs: RunSpec[]; paused: boolean }
+  /** Prepare and start runs (paused: prepare only, then wait for resume or step). Checked first:
+   *  answered 'accepted' or 'rejected' with the same `request`. An imported corpus' pairs may be left
+   *  out of the specs (pairs: []) when the worker has it (by hash: see 'import' and 'corpus'). */
+  | { type: 'start'; request?: number; runs: RunSpec[]; paused: boolean }
   /** Restore runs from checkpoints (then evaluate each on its dev set, and start when not paused). */
-  | { type: 'load'; runs: LoadSpec[]; paused: boolean }
+  | { type: 'load'; request?: number; runs: LoadSpec[]; paused: boolean }
+  /** Parse a TSV corpus file in the worker (off the page's main thread), with progress. */
+  | { type: 'import'; id: number; name: string; bytes: Uint8Array }
+  /** An imported corpus the worker does not hold yet (a fresh worker resuming an autosave). */
+  | { type: 'corpus'; name: string; hash: string; pairs: TextPairs }
   /** 'pausing', then 'paused' once the steps in flight have reported. */
   | { type: 'pause' }
   | { type: 'resume' }

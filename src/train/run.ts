@@ -10,8 +10,9 @@ import { Tokenizer } from '../data/tokenizer.ts';
 import { corpusBleu } from '../data/bleu.ts';
 import { Trainer, type Batch, type StepMetrics } from './trainer.ts';
 import { prepareData, type PreparedData } from './data.ts';
-import { specWithoutPairs } from './spec.ts';
-import type { DevResult, LoadSpec, RunInfo, RunRates, RunSpec, RunState } from './protocol.ts';
+import { checkCorpus, checkRunSpec, MAX_STEP, specWithoutPairs } from './spec.ts';
+import { corpusHash } from '../data/import.ts';
+import type { DevResult, LoadSpec, RunInfo, RunRates, RunSpec, RunState, TrainerOptions } from './protocol.ts';
 
 /** Dev translations sent back with each evaluation. */
 const DEV_SAMPLES = 3;
@@ -20,16 +21,78 @@ const DEV_SAMPLES = 3;
 export class DataCache {
   private readonly entries = new Map<string, PreparedData>();
 
+  constructor(private readonly onProgress?: (text: string) => void) {}
+
   get(spec: RunSpec, tokenizer?: Tokenizer): PreparedData {
     const { source, vocab, batchTokens, devPairs } = spec.data;
-    const key = JSON.stringify([source, vocab, batchTokens, devPairs, spec.train.seed, spec.model.maxLen, tokenizer ? JSON.stringify(tokenizer.toJSON()) : null]);
+    // An imported corpus by its hash (its pairs are not part of the key: 456k pairs would be stringified).
+    const sourceKey = source.kind === 'pairs' ? { kind: 'pairs', hash: source.hash ?? corpusHash(source.pairs) } : source;
+    const key = JSON.stringify([sourceKey, vocab, batchTokens, devPairs, spec.train.seed, spec.model.maxLen, tokenizer ? JSON.stringify(tokenizer.toJSON()) : null]);
     let data = this.entries.get(key);
     if (!data) {
-      data = prepareData(source, { seed: spec.train.seed, vocab, maxLen: spec.model.maxLen, batchTokens, devPairs, tokenizer });
+      data = prepareData(source, { seed: spec.train.seed, vocab, maxLen: spec.model.maxLen, batchTokens, devPairs, tokenizer, onProgress: this.onProgress });
       this.entries.set(key, data);
     }
     return data;
   }
+}
+
+/**
+ * Everything a run needs except its GPU objects, checked: a spec through the form's limits, a
+ * checkpoint's weights, tokenizer, step and settings, the data prepared. Made before the session's current
+ * runs are replaced, so a bad file or setting is refused while they go on (TrainingRun.create then only
+ * allocates on the GPU).
+ */
+export interface RunPlan {
+  id: number;
+  label: string;
+  spec: RunSpec | null;
+  config: ModelConfig;
+  train: TrainerOptions;
+  tokenizer: Tokenizer;
+  data: PreparedData | null;
+  restore: { params: Float32Array; m?: Float32Array; v?: Float32Array; step: number } | null;
+  tokensSeen: number;
+}
+
+/** A fresh run: its spec checked, its data prepared (or shared). */
+export function planFresh(raw: RunSpec, cache: DataCache): RunPlan {
+  const where = `run "${typeof raw?.label === 'string' ? raw.label : '?'}"`;
+  const spec = checkCorpus(checkRunSpec(raw, where), where);
+  const data = cache.get(spec);
+  const config = validateModelConfig({ ...spec.model, vocab: data.tokenizer.vocabSize }, `${where} config`);
+  return { id: spec.id, label: spec.label, spec: { ...spec, model: config }, config, train: spec.train, tokenizer: data.tokenizer, data, restore: null, tokensSeen: 0 };
+}
+
+/** A run from a checkpoint; `load.spec` (to continue training) must describe the same model. */
+export function planRestore(load: LoadSpec, cache: DataCache): RunPlan {
+  const where = load.file ? `"${load.file}"` : `checkpoint of "${load.spec?.label ?? load.label}"`;
+  const ckpt = decodeCheckpoint(load.checkpoint, where);
+  if (ckpt.step > MAX_STEP) throw new Error(`${where}: its step ${ckpt.step} is beyond ${MAX_STEP}: not a run this playground can continue`);
+  const tokenizerJson = ckpt.extras[EXTRAS.tokenizer];
+  if (tokenizerJson === undefined) throw new Error(`${where}: it has no tokenizer in its metadata, so its token ids cannot be read`);
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = Tokenizer.fromJSON(tokenizerJson);
+  } catch (err) {
+    throw new Error(`${where}: its tokenizer cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (tokenizer.vocabSize !== ckpt.config.vocab) throw new Error(`${where}: its tokenizer has ${tokenizer.vocabSize} tokens but the model a vocabulary of ${ckpt.config.vocab}`);
+  const spec = load.spec ? checkCorpus(checkRunSpec(load.spec, where), where) : null;
+  if (spec) assertSameModel(spec.model, ckpt.config, where);
+  const train = spec?.train ?? { seed: 0, gradClip: 0, lrScale: 1, warmup: 1, kappaWarmup: 1, steps: ckpt.step, freezeSteps: 0 };
+  let data: PreparedData | null;
+  try {
+    data = spec ? cache.get(spec, tokenizer) : null;
+  } catch (err) {
+    throw new Error(`${where}: its data cannot be prepared: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const saved = ckpt.extras[EXTRAS.tokensSeen];
+  const tokensSeen = typeof saved === 'number' && Number.isFinite(saved) && saved >= 0 ? saved : 0;
+  return {
+    id: spec?.id ?? load.id, label: spec?.label ?? load.label, spec: spec ? { ...spec, model: ckpt.config } : null, config: ckpt.config, train, tokenizer, data,
+    restore: { params: ckpt.params, m: ckpt.adam?.m, v: ckpt.adam?.v, step: ckpt.step }, tokensSeen,
+  };
 }
 
 export class TrainingRun {
@@ -59,42 +122,21 @@ export class TrainingRun {
     this.lastEvalStep = trainer.step;
     this.lastReported = trainer.step;
     this.tokensSeen = tokensSeen;
-    this.batches = data ? data.train.iterate(0) : null;
-    // Skip what the restored run already trained on (one batch per step).
-    for (let i = 0; this.batches && i < trainer.step; i++) this.batches.next();
+    // A restored run continues with the batch it would have trained on next (O(1) in the step).
+    this.batches = data ? data.train.iterateFrom(trainer.step) : null;
   }
 
-  /** A fresh run: data prepared (or shared), parameters initialized from the seed. */
-  static fresh(gpu: Gpu, spec: RunSpec, cache: DataCache): TrainingRun {
-    const data = cache.get(spec);
-    const config = validateModelConfig({ ...spec.model, vocab: data.tokenizer.vocabSize }, `run "${spec.label}" config`);
-    const trainer = new Trainer(gpu, config, spec.train);
-    return new TrainingRun(spec.id, spec.label, { ...spec, model: config }, trainer, data.tokenizer, data, 0);
-  }
-
-  /** A run restored from a checkpoint; `load.spec` (to continue training) must describe the same model. */
-  static restore(gpu: Gpu, load: LoadSpec, cache: DataCache): TrainingRun {
-    const where = `checkpoint of "${load.spec?.label ?? load.label}"`;
-    const ckpt = decodeCheckpoint(load.checkpoint, where);
-    const tokenizerJson = ckpt.extras[EXTRAS.tokenizer];
-    if (tokenizerJson === undefined) throw new Error(`${where}: it has no tokenizer in its metadata, so its token ids cannot be read`);
-    const tokenizer = Tokenizer.fromJSON(tokenizerJson);
-    if (tokenizer.vocabSize !== ckpt.config.vocab) throw new Error(`${where}: its tokenizer has ${tokenizer.vocabSize} tokens but the model a vocabulary of ${ckpt.config.vocab}`);
-    const spec = load.spec;
-    if (spec) assertSameModel(spec.model, ckpt.config, where);
-    const train = spec?.train ?? { seed: 0, gradClip: 0, lrScale: 1, warmup: 1, kappaWarmup: 1, steps: ckpt.step, freezeSteps: 0 };
-    const data = spec ? cache.get(spec, tokenizer) : null; // before the trainer: a data error then leaks no GPU memory
-    const trainer = new Trainer(gpu, ckpt.config, train, { params: ckpt.params, m: ckpt.adam?.m, v: ckpt.adam?.v, step: ckpt.step });
-    const saved = ckpt.extras[EXTRAS.tokensSeen];
-    const tokensSeen = typeof saved === 'number' && Number.isFinite(saved) ? saved : 0;
-    return new TrainingRun(spec?.id ?? load.id, spec?.label ?? load.label, spec ? { ...spec, model: ckpt.config } : null, trainer, tokenizer, data, tokensSeen);
+  /** The run of a plan: only the GPU objects are made here. */
+  static create(gpu: Gpu, plan: RunPlan): TrainingRun {
+    const trainer = new Trainer(gpu, plan.config, plan.train, plan.restore ?? undefined);
+    return new TrainingRun(plan.id, plan.label, plan.spec, trainer, plan.tokenizer, plan.data, plan.tokensSeen);
   }
 
   info(): RunInfo {
     const { trainer, data } = this;
     return {
       id: this.id, label: this.label, description: data?.description ?? 'restored from a checkpoint (translation only)', config: trainer.config,
-      spec: this.spec, parameters: trainer.table.size, trainPairs: data?.train.report.kept ?? 0, devPairs: data?.devText.length ?? 0,
+      spec: this.spec && specWithoutPairs(this.spec), parameters: trainer.table.size, trainPairs: data?.train.report.kept ?? 0, devPairs: data?.devText.length ?? 0,
       layers: trainer.branchedLayers(), step: trainer.step, gpuBytes: trainer.gpuBytes(),
     };
   }

@@ -9,8 +9,10 @@
 // flight has reported (or the runs are freed): 'paused' means no step is applied or reported any more.
 import type { Gpu } from '../gpu/device.ts';
 import { tokenLabels } from './translate.ts';
-import type { AttentionMaps, DeviceMemory, LoadSpec, PageMessage, RunState, RunStatus, SaveReason, StepMetrics, WorkerMessage } from './protocol.ts';
-import { DataCache, TrainingRun } from './run.ts';
+import type { AttentionMaps, DeviceMemory, PageMessage, RunSpec, RunState, RunStatus, SaveReason, StepMetrics, TextPairs, WorkerMessage } from './protocol.ts';
+import { DataCache, planFresh, planRestore, TrainingRun, type RunPlan } from './run.ts';
+import { specWithPairs } from './spec.ts';
+import { corpusHash, importCorpus } from '../data/import.ts';
 import { nonfiniteReason } from './trainer.ts';
 
 const METRICS_INTERVAL_MS = 50;
@@ -29,6 +31,10 @@ export class Session {
   private lock: Promise<unknown> = Promise.resolve();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lostMessage: string | null = null;
+  /** Bumped by every reset command when it arrives: a start or load still queued before it is dropped. */
+  private resets = 0;
+  /** Imported corpora by content hash (runs name them instead of sending 456k pairs per run). */
+  readonly corpora = new Map<string, { name: string; pairs: TextPairs }>();
   /** A learning-rate scale set after the last start command (applied to its runs once they exist). */
   private lrScaleSinceStart: number | null = null;
 
@@ -46,10 +52,15 @@ export class Session {
     switch (message.type) {
       case 'start':
         this.lrScaleSinceStart = null;
-        return this.begin(message.paused, message.runs.map((spec) => (cache: DataCache) => TrainingRun.fresh(this.gpu, spec, cache)), false);
+        return this.begin(message.request ?? 0, message.paused, (cache) => message.runs.map((spec) => planFresh(this.withCorpus(spec), cache)), false);
       case 'load':
         this.lrScaleSinceStart = null;
-        return this.begin(message.paused, message.runs.map((load: LoadSpec) => (cache: DataCache) => TrainingRun.restore(this.gpu, load, cache)), true);
+        return this.begin(message.request ?? 0, message.paused, (cache) => message.runs.map((load) => planRestore({ ...load, spec: load.spec && this.withCorpus(load.spec) }, cache)), true);
+      case 'import':
+        return void importInWorker(message, this.post, this.corpora);
+      case 'corpus':
+        this.corpora.set(message.hash, { name: message.name, pairs: message.pairs });
+        return;
       case 'pause':
         return this.pause();
       case 'resume':
@@ -57,6 +68,7 @@ export class Session {
       case 'step':
         return void this.exclusive(() => this.singleStep());
       case 'reset':
+        this.resets++; // a start or load not begun yet is dropped
         return this.reset();
       case 'set-lr-scale':
         this.lrScaleSinceStart = message.value;
@@ -86,20 +98,33 @@ export class Session {
     return next;
   }
 
-  /** Replace the session's runs by new ones (fresh or restored); restored runs are evaluated first. */
-  private begin(paused: boolean, create: ((cache: DataCache) => TrainingRun)[], evaluateFirst: boolean): void {
-    const generation = ++this.generation;
+  /**
+   * Replace the session's runs by new ones (fresh or restored; restored runs are evaluated first). Every
+   * spec, checkpoint, tokenizer and data source is checked, and the data prepared, before anything is
+   * replaced: a refusal ('rejected', naming the file) leaves the current runs as they were.
+   */
+  private begin(request: number, paused: boolean, plan: (cache: DataCache) => RunPlan[], evaluateFirst: boolean): void {
+    const resets = this.resets;
     void this.exclusive(async () => {
+      if (resets !== this.resets) return; // reset meanwhile
+      if (this.lostMessage) throw new Error(`${this.lostMessage}. Reload the page (or resume from the autosave) to get a new GPU device.`);
+      let plans: RunPlan[];
+      try {
+        plans = plan(new DataCache((text) => this.post({ type: 'progress', text })));
+      } catch (err) {
+        this.post({ type: 'progress', text: null });
+        this.post({ type: 'rejected', request, message: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      this.post({ type: 'progress', text: null });
+      const generation = ++this.generation;
+      this.post({ type: 'accepted', request });
       await this.dispose();
       if (generation !== this.generation) return;
-      if (this.lostMessage) throw new Error(`${this.lostMessage}. Reload the page (or resume from the autosave) to get a new GPU device.`);
       this.setStatus('preparing');
-      await yieldTask(); // let the status through before the (synchronous) data preparation
-      if (generation !== this.generation) return; // reset (or replaced) meanwhile
-      const cache = new DataCache();
-      // One at a time into this.runs: when one fails (a bad checkpoint), those made before it are still
+      // One at a time into this.runs: when one fails (out of GPU memory), those made before it are still
       // freed by the next reset or start.
-      for (const make of create) this.runs.push(make(cache));
+      for (const p of plans) this.runs.push(TrainingRun.create(this.gpu, p));
       const runs = this.runs;
       for (const run of runs) {
         if (this.lrScaleSinceStart !== null) run.trainer.setLrScale(this.lrScaleSinceStart);
@@ -113,6 +138,15 @@ export class Session {
       this.setStatus(!trainable ? 'done' : paused ? 'paused' : 'running');
       if (this.status === 'running') void this.loop(generation);
     });
+  }
+
+  /** A spec whose imported corpus was left out (pairs: []) gets the pairs the worker holds by its hash. */
+  private withCorpus(spec: RunSpec): RunSpec {
+    const source = spec?.data?.source;
+    if (source?.kind !== 'pairs' || source.pairs.length > 0 || typeof source.hash !== 'string') return spec;
+    const held = this.corpora.get(source.hash);
+    if (!held) throw new Error(`run "${spec.label}": the imported corpus ${source.name} (hash ${source.hash}) is not loaded: import it again`);
+    return specWithPairs(spec, held.pairs);
   }
 
   /** Stop submitting steps now; 'paused' once every step already queued on the GPU has reported. */
@@ -336,6 +370,27 @@ export class Session {
     this.status = status;
     this.post({ type: 'status', status, step: Math.max(0, ...this.runs.map((r) => r.lastReported)), memory: this.memory() });
   }
+}
+
+/**
+ * Parse a corpus file in the worker, off the page's main thread, posting the fraction read now and then;
+ * the page gets the report and the pairs once, and `corpora` keeps them by hash (runs then name them).
+ */
+export function importInWorker(m: Extract<PageMessage, { type: 'import' }>, post: (message: WorkerMessage) => void, corpora: Map<string, { name: string; pairs: TextPairs }>): void {
+  let last = -1;
+  const result = importCorpus(m.bytes, {
+    onProgress: (fraction) => {
+      const percent = Math.floor(fraction * 100);
+      if (percent === last) return;
+      last = percent;
+      post({ type: 'import-progress', id: m.id, fraction });
+    },
+  });
+  const pairs = result.fatal ? [] : result.pairs.map((p) => ({ src: p.source, tgt: p.target }));
+  const hash = result.fatal ? null : corpusHash(pairs);
+  if (hash) corpora.set(hash, { name: m.name, pairs });
+  // The pairs go back once, as {src, tgt}: the report's own copy is left out.
+  post({ type: 'import-result', id: m.id, name: m.name, result: { ...result, pairs: [] }, hash, pairs });
 }
 
 /** Yield one task (not a microtask) so queued messages are handled; no setTimeout clamping. */

@@ -2,7 +2,7 @@
 // (or why there is none); every later command goes to the run loop in session.ts.
 import { acquireBrowserGpu } from '../gpu/device.ts';
 import type { PageMessage, WorkerMessage } from './protocol.ts';
-import { Session } from './session.ts';
+import { importInWorker, Session } from './session.ts';
 
 const post = (message: WorkerMessage) => (self as unknown as Worker).postMessage(message);
 
@@ -26,6 +26,13 @@ async function acquire(): Promise<Session | null> {
 self.addEventListener('message', (event: MessageEvent<PageMessage>) => {
   const message = event.data;
   session ??= acquire();
+  if (message.type === 'import') {
+    // At once, with or without a device (the report is useful either way); the session gets the corpus.
+    const corpora = new Map<string, { name: string; pairs: { src: string; tgt: string }[] }>();
+    importInWorker(message, post, corpora);
+    for (const [hash, c] of corpora) void session.then((s) => s?.handle({ type: 'corpus', name: c.name, hash, pairs: c.pairs }));
+    return;
+  }
   // Commands before the device is ready wait for it, in order; without a device they are dropped
   // (the page has been told WebGPU is unavailable).
   void session.then((s) => {

@@ -63,6 +63,7 @@ function RunStats() {
   const autosave = usePlayground((s) => s.run.autosave);
   const evaluating = usePlayground((s) => s.run.runs.some((r) => r.evaluating));
   const device = usePlayground((s) => s.run.gpuMemory);
+  const progress = usePlayground((s) => s.run.progress);
   const rates = view?.rates ?? idleRates();
   const step = steps.length > 0 ? steps[steps.length - 1] : (view?.info?.step ?? 0);
   const { stepsPerSec, tokensPerSec, tokensSeen, gpuMsPerStep, hostMsPerStep, gpuBytes } = rates;
@@ -71,6 +72,11 @@ function RunStats() {
       <span className={`status status-${status}`} data-testid="run-status" data-status={status}>
         {STATUS_TEXT[status]}
       </span>
+      {progress && (
+        <span className="status status-preparing" data-testid="run-progress">
+          {progress}
+        </span>
+      )}
       {evaluating && <span className="status status-preparing">evaluating on the dev set…</span>}
       <span data-testid="current-step" data-step={step}>
         step <strong>{step}</strong> / {view?.info?.spec?.train.steps ?? totalSteps}

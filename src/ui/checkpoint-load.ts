@@ -5,7 +5,8 @@
 // (e.g. from `npm run cli -- train`) is loaded for translation only.
 import { CHECKPOINT_EXTRAS as EXTRAS, decodeCheckpoint } from '../model/checkpoint.ts';
 import type { LoadSpec, RunSpec } from '../train/protocol.ts';
-import { specWithPairs } from '../train/spec.ts';
+import { checkRunSpec, MAX_STEP, specWithPairs } from '../train/spec.ts';
+import { corpusHash } from '../data/import.ts';
 import { defaultValues, UI_PRESETS, type ConfigValues, type DataChoice, type ImportedCorpus } from './schema.ts';
 
 export interface CheckedCheckpoint {
@@ -19,26 +20,30 @@ export interface CheckedCheckpoint {
 
 /** Read and check a checkpoint file; throws with a message naming the file and the problem. */
 export function checkCheckpointFile(name: string, bytes: Uint8Array, imported: ImportedCorpus | null, lrScale: number): CheckedCheckpoint {
-  const ckpt = decodeCheckpoint(bytes, `"${name}"`);
-  if (ckpt.extras[EXTRAS.tokenizer] === undefined) throw new Error(`"${name}": it has no tokenizer in its metadata, so the playground cannot read or write its token ids`);
+  const where = `"${name}"`;
+  const ckpt = decodeCheckpoint(bytes, where);
+  if (ckpt.step > MAX_STEP) throw new Error(`${where}: its step ${ckpt.step} is beyond ${MAX_STEP}: not a run this playground can continue`);
+  if (ckpt.extras[EXTRAS.tokenizer] === undefined) throw new Error(`${where}: it has no tokenizer in its metadata, so the playground cannot read or write its token ids`);
   const label = `${ckpt.config.variant} from ${name}`;
+  const translateOnly = (notice: string): CheckedCheckpoint => ({ load: { checkpoint: bytes, spec: null, id: 0, label, file: name }, step: ckpt.step, values: null, notice });
   const saved = ckpt.extras[EXTRAS.run] as RunSpec | undefined;
-  if (!saved || typeof saved !== 'object' || !saved.model || !saved.train || !saved.data) {
-    return { load: { checkpoint: bytes, spec: null, id: 0, label }, step: ckpt.step, values: null, notice: `"${name}" has no playground run settings: loaded for translation only.` };
-  }
+  if (!saved || typeof saved !== 'object' || !saved.model || !saved.train || !saved.data) return translateOnly(`${where} has no playground run settings: loaded for translation only.`);
+  // The settings go through the form's limits (steps "abc" or devPairs -1 are refused here, naming the file).
   // The page's live learning-rate scale (the slider) applies to the continued run, as to any other.
-  let spec: RunSpec = { ...saved, id: 0, label: saved.label || ckpt.config.variant, model: ckpt.config, train: { ...saved.train, lrScale } };
+  const checked = checkRunSpec({ ...saved, id: 0, label: saved.label || ckpt.config.variant, model: ckpt.config }, where);
+  let spec: RunSpec = { ...checked, train: { ...checked.train, lrScale } };
   const source = spec.data.source;
   if (source.kind === 'pairs') {
-    if (!imported || imported.name !== source.name) {
-      return {
-        load: { checkpoint: bytes, spec: null, id: 0, label }, step: ckpt.step, values: null,
-        notice: `"${name}" was trained on the imported corpus "${source.name}": import it again to continue training; loaded for translation only.`,
-      };
+    const trained = `${where} was trained on the imported corpus "${source.name}"`;
+    if (!imported) return translateOnly(`${trained}: import it again to continue training; loaded for translation only.`);
+    const hash = imported.hash ?? corpusHash(imported.pairs);
+    if (source.hash !== undefined && source.hash !== hash) {
+      return translateOnly(`the checkpoint ${where} was trained on ${source.name} with hash ${source.hash}; the imported ${imported.name} has hash ${hash}: loaded for translation only.`);
     }
-    spec = specWithPairs(spec, imported.pairs);
+    if (source.hash === undefined && imported.name !== source.name) return translateOnly(`${trained}: import it again to continue training; loaded for translation only.`);
+    spec = specWithPairs({ ...spec, data: { ...spec.data, source: { ...source, name: imported.name, hash } } }, imported.pairs);
   }
-  return { load: { checkpoint: bytes, spec, id: 0, label: spec.label }, step: ckpt.step, values: valuesFromSpec(spec, lrScale), notice: null };
+  return { load: { checkpoint: bytes, spec, id: 0, label: spec.label, file: name }, step: ckpt.step, values: valuesFromSpec(spec, lrScale), notice: null };
 }
 
 /** The controls' values that produce `spec` (the inverse of schema.validate for one run). */

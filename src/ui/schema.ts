@@ -3,6 +3,7 @@
 // the run spec sent to the worker and the shareable URL hash.
 import { PRESETS, ConfigError, validateModelConfig, type ModelConfig, type Variant, type Weighting } from '../model/config.ts';
 import type { RunSpec, DataSource } from '../train/protocol.ts';
+import { SPEC_RANGES } from '../train/spec.ts';
 
 export type DataChoice = 'en-de' | 'de-en' | 'copy' | 'reverse' | 'imported';
 
@@ -86,31 +87,31 @@ export const FIELDS: Field[] = [
       { value: 'reverse', label: 'reverse task (numbers)' },
       { value: 'imported', label: 'imported corpus' },
     ] },
-  { name: 'vocab', label: 'Vocabulary', group: 'data', type: 'int', default: tiny.vocab, min: 260, max: 16000, description: 'BPE vocabulary size (256 bytes + 4 specials + merges)' },
-  { name: 'maxLen', label: 'Max length', group: 'data', type: 'int', default: tiny.maxLen, min: 8, max: 128, description: 'Longest sentence in tokens (longer ones are truncated)' },
-  { name: 'batchTokens', label: 'Batch tokens', group: 'data', type: 'int', default: 2048, min: 64, max: 32768, step: 64, description: 'Padded source + target tokens per batch' },
-  { name: 'devPairs', label: 'Dev pairs', group: 'data', type: 'int', default: 200, min: 10, max: 2000, description: 'Sentence pairs held out for dev loss and BLEU' },
+  { name: 'vocab', label: 'Vocabulary', group: 'data', type: 'int', default: tiny.vocab, min: SPEC_RANGES.vocab.min, max: SPEC_RANGES.vocab.max, description: 'BPE vocabulary size (256 bytes + 4 specials + merges)' },
+  { name: 'maxLen', label: 'Max length', group: 'data', type: 'int', default: tiny.maxLen, min: SPEC_RANGES.maxLen.min, max: SPEC_RANGES.maxLen.max, description: 'Longest sentence in tokens (longer ones are truncated)' },
+  { name: 'batchTokens', label: 'Batch tokens', group: 'data', type: 'int', default: 2048, min: SPEC_RANGES.batchTokens.min, max: SPEC_RANGES.batchTokens.max, step: 64, description: 'Padded source + target tokens per batch' },
+  { name: 'devPairs', label: 'Dev pairs', group: 'data', type: 'int', default: 200, min: SPEC_RANGES.devPairs.min, max: SPEC_RANGES.devPairs.max, description: 'Sentence pairs held out for dev loss and BLEU' },
   { name: 'preset', label: 'Preset', group: 'model', type: 'select', default: 'tiny', description: 'Sets the model size fields below',
     options: [...Object.keys(UI_PRESETS).map((p) => ({ value: p, label: p })), { value: 'custom', label: 'custom' }] },
   { name: 'variant', label: 'Variant', group: 'model', type: 'select', default: 'weighted', description: 'Weighted Transformer (branches with κ, α) or the multi-head baseline',
     options: [{ value: 'weighted', label: 'Weighted Transformer' }, { value: 'baseline', label: 'multi-head baseline' }] },
   { name: 'weighting', label: 'κ/α weighting', group: 'model', type: 'select', default: 'projected', description: 'How κ and α stay on the simplex',
     options: [{ value: 'projected', label: 'projected (paper)' }, { value: 'softmax', label: 'softmax' }, { value: 'uniform', label: 'uniform (fixed)' }] },
-  { name: 'dModel', label: 'd_model', group: 'model', type: 'int', default: tiny.dModel, min: 8, max: 1024, step: 8, description: 'Model width D' },
-  { name: 'branches', label: 'Branches / heads', group: 'model', type: 'int', default: tiny.branches, min: 1, max: 16, description: 'M: branches (weighted) or heads (baseline); must divide d_model and d_ff' },
-  { name: 'dFF', label: 'd_ff', group: 'model', type: 'int', default: tiny.dFF, min: 8, max: 8192, step: 8, description: 'Feed-forward width' },
-  { name: 'encLayers', label: 'Encoder layers', group: 'model', type: 'int', default: tiny.encLayers, min: 1, max: 12, description: 'N_e' },
-  { name: 'decLayers', label: 'Decoder layers', group: 'model', type: 'int', default: tiny.decLayers, min: 1, max: 12, description: 'N_d' },
-  { name: 'dropout', label: 'Dropout', group: 'model', type: 'number', default: tiny.dropout, min: 0, max: 0.9, step: 0.05, description: 'Residual and attention dropout' },
-  { name: 'labelSmoothing', label: 'Label smoothing', group: 'model', type: 'number', default: tiny.labelSmoothing, min: 0, max: 0.5, step: 0.05, description: 'ε of the smoothed cross-entropy' },
-  { name: 'steps', label: 'Steps', group: 'training', type: 'int', default: 2000, min: 1, max: 1_000_000, description: 'Length of the run' },
-  { name: 'warmup', label: 'Warm-up', group: 'training', type: 'int', default: 400, min: 1, max: 100_000, description: 'Learning-rate warm-up steps (weights)' },
-  { name: 'kappaWarmup', label: 'κ/α warm-up', group: 'training', type: 'int', default: 40, min: 1, max: 100_000, description: 'Warm-up steps of the κ/α learning rate' },
-  { name: 'freezeSteps', label: 'Freeze κ/α last', group: 'training', type: 'int', default: 0, min: 0, max: 1_000_000, description: 'Final steps with κ and α frozen (0 = never)' },
-  { name: 'lrScale', label: 'LR scale', group: 'training', type: 'number', live: true, default: 1, min: 0, max: 10, step: 0.05, description: 'Multiplies both learning-rate schedules (live while training)' },
-  { name: 'gradClip', label: 'Gradient clip', group: 'training', type: 'number', default: 0, min: 0, max: 100, step: 0.5, description: 'Global gradient-norm clip (0 = off)' },
-  { name: 'seed', label: 'Seed', group: 'training', type: 'int', default: 1, min: 0, max: 0xffffffff, description: 'Initialization, dropout and data order' },
-  { name: 'evalEvery', label: 'Dev eval every', group: 'training', type: 'int', default: 200, min: 0, max: 100_000, description: 'Dev loss and BLEU every N steps (0 = at the end only)' },
+  { name: 'dModel', label: 'd_model', group: 'model', type: 'int', default: tiny.dModel, min: SPEC_RANGES.dModel.min, max: SPEC_RANGES.dModel.max, step: 8, description: 'Model width D' },
+  { name: 'branches', label: 'Branches / heads', group: 'model', type: 'int', default: tiny.branches, min: SPEC_RANGES.branches.min, max: SPEC_RANGES.branches.max, description: 'M: branches (weighted) or heads (baseline); must divide d_model and d_ff' },
+  { name: 'dFF', label: 'd_ff', group: 'model', type: 'int', default: tiny.dFF, min: SPEC_RANGES.dFF.min, max: SPEC_RANGES.dFF.max, step: 8, description: 'Feed-forward width' },
+  { name: 'encLayers', label: 'Encoder layers', group: 'model', type: 'int', default: tiny.encLayers, min: SPEC_RANGES.encLayers.min, max: SPEC_RANGES.encLayers.max, description: 'N_e' },
+  { name: 'decLayers', label: 'Decoder layers', group: 'model', type: 'int', default: tiny.decLayers, min: SPEC_RANGES.decLayers.min, max: SPEC_RANGES.decLayers.max, description: 'N_d' },
+  { name: 'dropout', label: 'Dropout', group: 'model', type: 'number', default: tiny.dropout, min: SPEC_RANGES.dropout.min, max: SPEC_RANGES.dropout.max, step: 0.05, description: 'Residual and attention dropout' },
+  { name: 'labelSmoothing', label: 'Label smoothing', group: 'model', type: 'number', default: tiny.labelSmoothing, min: SPEC_RANGES.labelSmoothing.min, max: SPEC_RANGES.labelSmoothing.max, step: 0.05, description: 'ε of the smoothed cross-entropy' },
+  { name: 'steps', label: 'Steps', group: 'training', type: 'int', default: 2000, min: SPEC_RANGES.steps.min, max: SPEC_RANGES.steps.max, description: 'Length of the run' },
+  { name: 'warmup', label: 'Warm-up', group: 'training', type: 'int', default: 400, min: SPEC_RANGES.warmup.min, max: SPEC_RANGES.warmup.max, description: 'Learning-rate warm-up steps (weights)' },
+  { name: 'kappaWarmup', label: 'κ/α warm-up', group: 'training', type: 'int', default: 40, min: SPEC_RANGES.kappaWarmup.min, max: SPEC_RANGES.kappaWarmup.max, description: 'Warm-up steps of the κ/α learning rate' },
+  { name: 'freezeSteps', label: 'Freeze κ/α last', group: 'training', type: 'int', default: 0, min: SPEC_RANGES.freezeSteps.min, max: SPEC_RANGES.freezeSteps.max, description: 'Final steps with κ and α frozen (0 = never)' },
+  { name: 'lrScale', label: 'LR scale', group: 'training', type: 'number', live: true, default: 1, min: SPEC_RANGES.lrScale.min, max: SPEC_RANGES.lrScale.max, step: 0.05, description: 'Multiplies both learning-rate schedules (live while training)' },
+  { name: 'gradClip', label: 'Gradient clip', group: 'training', type: 'number', default: 0, min: SPEC_RANGES.gradClip.min, max: SPEC_RANGES.gradClip.max, step: 0.5, description: 'Global gradient-norm clip (0 = off)' },
+  { name: 'seed', label: 'Seed', group: 'training', type: 'int', default: 1, min: SPEC_RANGES.seed.min, max: SPEC_RANGES.seed.max, description: 'Initialization, dropout and data order' },
+  { name: 'evalEvery', label: 'Dev eval every', group: 'training', type: 'int', default: 200, min: SPEC_RANGES.evalEvery.min, max: SPEC_RANGES.evalEvery.max, description: 'Dev loss and BLEU every N steps (0 = at the end only)' },
   { name: 'compare', label: 'Compare with', group: 'training', type: 'select', default: 'baseline',
     description: 'Train other runs side by side on the same data and seed, interleaved on this GPU',
     options: [
@@ -156,6 +157,8 @@ export function fieldError(field: Field, value: string | number): string | null 
 export interface ImportedCorpus {
   name: string;
   pairs: { src: string; tgt: string }[];
+  /** corpusHash(pairs): what identifies the corpus (computed at import; older records may lack it). */
+  hash?: string;
 }
 
 export type Validation = { ok: true; spec: RunSpec } | { ok: false; errors: string[] };
@@ -198,7 +201,7 @@ function dataSource(choice: DataChoice, imported: ImportedCorpus | null): DataSo
     case 'reverse':
       return { kind: choice };
     case 'imported':
-      return { kind: 'pairs', name: imported!.name, pairs: imported!.pairs };
+      return imported!.hash ? { kind: 'pairs', name: imported!.name, pairs: imported!.pairs, hash: imported!.hash } : { kind: 'pairs', name: imported!.name, pairs: imported!.pairs };
   }
 }
 

@@ -67,6 +67,8 @@ export interface RunSlice {
   autosave: { step: number; savedAt: number } | null;
   /** The worker's whole device (every live GPU buffer), as last reported; null before the device is ready. */
   gpuMemory: DeviceMemory | null;
+  /** What a start or load being checked and prepared is doing ("tokenizing 120000/456000 pairs"), or null. */
+  progress: string | null;
 }
 
 /** One run's series; index i of every array is the i-th reported step. */
@@ -100,7 +102,7 @@ export const idleTranslation: TranslationState = { id: 0, pending: false, output
 export function createPlaygroundStore(values: ConfigValues = defaultValues()) {
   return createStore<PlaygroundState>()(() => ({
     config: { values, imported: null, hashWarnings: [] },
-    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null, gpuMemory: null },
+    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null, gpuMemory: null, progress: null },
     metrics: { runs: {} },
   }));
 }

@@ -4,7 +4,9 @@
 // It also drives the autosave (every N steps, all runs' checkpoints into IndexedDB) and the recoveries:
 // resume from the autosave after a reload, or on a fresh worker and device after the device was lost.
 import { download } from './export.ts';
-import type { DeviceMemory, LoadSpec, PageMessage, StepMetrics, WorkerMessage } from '../train/protocol.ts';
+import type { DeviceMemory, LoadSpec, PageMessage, RunSpec, StepMetrics, WorkerMessage } from '../train/protocol.ts';
+import { corpusHash, type ImportResult } from '../data/import.ts';
+import type { ConfigValues, ImportedCorpus } from './schema.ts';
 import { runSpecs } from './runs.ts';
 import { specWithPairs, specWithoutPairs } from '../train/spec.ts';
 import { autosaveStep, clearAutosave, writeAutosave, type AutosaveRecord, type AutosavedRun } from './autosave.ts';
@@ -32,12 +34,21 @@ export class TrainingClient {
   /** Autosave in progress: the checkpoints received so far, by run id. */
   private autosaving: { step: number; received: Map<number, { bytes: Uint8Array; step: number }> } | null = null;
   private lastAutosaveStep = 0;
+  /** Start/load commands sent and not yet answered: what to show once the worker accepts one. */
+  private request = 0;
+  private pending: Pending | null = null;
+  /** Imported corpora (by hash) the current worker holds: specs then leave their pairs out. */
+  private workerCorpora = new Set<string>();
+  /** Corpus imports in the worker, by id: who hears their progress and result. */
+  private imports = new Map<number, (m: Extract<WorkerMessage, { type: 'import-progress' | 'import-result' }>) => void>();
+  private importId = 0;
 
   constructor(private readonly store: PlaygroundStore) {
     this.worker = this.spawn();
   }
 
   private spawn(): Worker {
+    this.workerCorpora = new Set();
     const worker = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
     worker.addEventListener('message', (event: MessageEvent<WorkerMessage>) => this.receive(event.data));
     worker.addEventListener('error', (event) => this.workerFailed(event.message));
@@ -58,8 +69,50 @@ export class TrainingClient {
     if (!checked.ok) return patchRun(this.store, { error: checked.errors.join('; ') });
     const { lrScale } = this.store.getState().run;
     const runs = checked.specs.map((s) => ({ ...s, train: { ...s.train, lrScale } }));
-    this.beginSession(runs.map((s) => ({ id: s.id, label: s.label, metrics: emptyRunMetrics() })));
-    this.send({ type: 'start', runs, paused });
+    this.propose({ runs: runs.map((s) => ({ id: s.id, label: s.label, metrics: emptyRunMetrics() })) }, 'checking the settings and preparing the data…', (request) => ({
+      type: 'start', request, runs: runs.map((s) => this.lean(s)), paused,
+    }));
+  }
+
+  /**
+   * Send a start or load; the page's runs are replaced only once the worker has checked it ('accepted'):
+   * a refused one ('rejected', naming the file and the problem) leaves the current runs as they are.
+   */
+  private propose(next: Omit<Pending, 'request'>, progress: string, message: (request: number) => PageMessage): void {
+    const request = ++this.request;
+    this.pending = { ...next, request };
+    patchRun(this.store, { progress, error: null });
+    this.send(message(request));
+  }
+
+  /** A spec without its imported pairs when the worker holds them (else they go once, in a 'corpus'). */
+  private lean(spec: RunSpec): RunSpec {
+    const source = spec.data.source;
+    if (source.kind !== 'pairs') return spec;
+    const hash = source.hash ?? corpusHash(source.pairs);
+    if (!this.workerCorpora.has(hash)) {
+      this.send({ type: 'corpus', name: source.name, hash, pairs: source.pairs });
+      this.workerCorpora.add(hash);
+    }
+    return specWithoutPairs({ ...spec, data: { ...spec.data, source: { ...source, hash } } });
+  }
+
+  private accepted(request: number): void {
+    const next = this.pending;
+    if (!next || next.request !== request) return;
+    this.pending = null;
+    if (next.values) patchConfig(this.store, { values: next.values, ...(next.imported !== undefined ? { imported: next.imported } : {}) });
+    if (next.lrScale !== undefined) patchRun(this.store, { lrScale: next.lrScale });
+    this.beginSession(next.runs, next.focus ?? null, next.autosave ?? null);
+    if (next.autosaveStep !== undefined) this.lastAutosaveStep = next.autosaveStep;
+    next.onAccepted?.();
+    patchRun(this.store, { progress: null });
+  }
+
+  private rejected(request: number, message: string): void {
+    if (this.pending?.request !== request) return;
+    this.pending = null;
+    patchRun(this.store, { progress: null, error: `Nothing was replaced: ${message}` });
   }
 
   pause(): void {
@@ -103,6 +156,21 @@ export class TrainingClient {
     this.send({ type: 'translate', id, runId, text, beam, attentionLayer });
   }
 
+  /** Parse a corpus file in the worker (the page stays responsive), with the fraction read so far. */
+  async importCorpusFile(file: File, onProgress: (fraction: number) => void): Promise<ImportedFile> {
+    const id = ++this.importId;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    return new Promise((resolve) => {
+      this.imports.set(id, (m) => {
+        if (m.type === 'import-progress') return onProgress(m.fraction);
+        this.imports.delete(id);
+        if (m.hash) this.workerCorpora.add(m.hash);
+        resolve({ name: m.name, result: m.result, hash: m.hash, pairs: m.pairs });
+      });
+      this.worker.postMessage({ type: 'import', id, name: file.name, bytes } satisfies PageMessage, [bytes.buffer]);
+    });
+  }
+
   /** Load a checkpoint file (continue training, or translate only); a bad file changes nothing. */
   async loadCheckpointFile(file: File): Promise<string | null> {
     const { imported } = this.store.getState().config;
@@ -114,9 +182,10 @@ export class TrainingClient {
       patchRun(this.store, { error: err instanceof Error ? err.message : String(err) });
       return null;
     }
-    if (checked.values) patchConfig(this.store, { values: checked.values });
-    this.beginSession([{ id: checked.load.id, label: checked.load.label, metrics: emptyRunMetrics() }]);
-    this.send({ type: 'load', runs: [checked.load], paused: true });
+    const load = checked.load.spec ? { ...checked.load, spec: this.lean(checked.load.spec) } : checked.load;
+    this.propose({ runs: [{ id: load.id, label: load.label, metrics: emptyRunMetrics() }], values: checked.values ?? undefined }, `checking ${file.name}…`, (request) => ({
+      type: 'load', request, runs: [load], paused: true,
+    }));
     return checked.notice;
   }
 
@@ -128,12 +197,17 @@ export class TrainingClient {
       patchRun(this.store, { gpu: { state: 'probing' }, error: null, deviceLost: false });
     }
     const step = autosaveStep(record);
-    patchConfig(this.store, { values: record.values, imported: record.imported });
-    patchRun(this.store, { lrScale: record.values.lrScale });
-    this.beginSession(record.runs.map((r) => ({ id: r.id, label: r.label, metrics: truncateMetrics(r.metrics, r.step) })), record.focus, { step, savedAt: record.savedAt });
-    this.lastAutosaveStep = step;
-    const runs: LoadSpec[] = record.runs.map((r) => ({ checkpoint: r.checkpoint, spec: record.imported ? specWithPairs(r.spec, record.imported.pairs) : r.spec, id: r.id, label: r.label }));
-    this.send({ type: 'load', runs, paused: false });
+    const runs: LoadSpec[] = record.runs.map((r) => ({
+      checkpoint: r.checkpoint, spec: this.lean(record.imported ? specWithPairs(r.spec, record.imported.pairs) : r.spec), id: r.id, label: r.label, file: `the autosave of ${r.label}`,
+    }));
+    this.propose(
+      {
+        runs: record.runs.map((r) => ({ id: r.id, label: r.label, metrics: truncateMetrics(r.metrics, r.step) })), focus: record.focus, autosave: { step, savedAt: record.savedAt },
+        values: record.values, imported: record.imported, lrScale: record.values.lrScale, autosaveStep: step,
+      },
+      'checking the autosave…',
+      (request) => ({ type: 'load', request, runs, paused: false }),
+    );
   }
 
   discardAutosave(): void {
@@ -207,6 +281,15 @@ export class TrainingClient {
         if (m.reason === 'autosave') return this.autosaveReceived(m);
         this.flush(); // the steps up to the checkpoint's came before it: on the charts as it downloads
         return download(`weighted-transformer-${slug(m.label)}-step${m.step}.safetensors`, m.bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
+      case 'accepted':
+        return this.accepted(m.request);
+      case 'rejected':
+        return this.rejected(m.request, m.message);
+      case 'progress':
+        return patchRun(this.store, { progress: m.text ?? (this.pending ? this.store.getState().run.progress : null) });
+      case 'import-progress':
+      case 'import-result':
+        return this.imports.get(m.id)?.(m);
       case 'error':
         this.flush();
         return patchRun(this.store, { error: m.message, deviceLost: m.deviceLost || this.store.getState().run.deviceLost });
@@ -290,6 +373,27 @@ export class TrainingClient {
     if (gpu.state === 'probing') patchRun(this.store, { gpu: { state: 'unavailable', message: text } });
     else patchRun(this.store, { error: text, status: 'stopped' });
   }
+}
+
+/** A corpus file parsed in the worker: the report (its own pairs left out), the pairs and their hash. */
+export interface ImportedFile {
+  name: string;
+  result: ImportResult;
+  hash: string | null;
+  pairs: { src: string; tgt: string }[];
+}
+
+/** A start or load waiting for the worker's answer, and what the page shows once it is accepted. */
+interface Pending {
+  request: number;
+  runs: { id: number; label: string; metrics: RunMetrics }[];
+  focus?: number | null;
+  autosave?: RunSlice['autosave'];
+  autosaveStep?: number;
+  values?: ConfigValues;
+  imported?: ImportedCorpus | null;
+  lrScale?: number;
+  onAccepted?: () => void;
 }
 
 function slug(label: string): string {

@@ -130,6 +130,30 @@ describe('Batcher', () => {
     expect(new Batcher([], { maxTokens: 64, maxLen: 16 }).iterate().next().done).toBe(true);
   });
 
+  it('starts at any position in O(1): the same batches as skipping them one by one, even at step 1e12', () => {
+    const batcher = new Batcher(randomPairs(60, 10, 4), { maxTokens: 64, maxLen: 16, seed: 5 });
+    const perEpoch = batcher.batchesPerEpoch();
+    expect(perEpoch).toBe(batcher.plan(0).length);
+    expect(batcher.plan(3).length).toBe(perEpoch);
+    const all = batcher.iterate();
+    const stream = Array.from({ length: 3 * perEpoch + 2 }, () => all.next().value!);
+    for (const position of [0, 1, perEpoch - 1, perEpoch, 2 * perEpoch + 1]) {
+      const from = batcher.iterateFrom(position);
+      for (let k = 0; k < 3; k++) {
+        const got = from.next().value!;
+        const want = stream[position + k];
+        expect([got.epoch, got.step, Array.from(got.batch.indices)]).toEqual([want.epoch, want.step, Array.from(want.batch.indices)]);
+      }
+    }
+    const t0 = performance.now();
+    const far = batcher.iterateFrom(1e12).next().value!;
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(far.epoch).toBe(Math.floor(1e12 / perEpoch));
+    expect(far.step).toBe(1e12 % perEpoch);
+    expect(() => batcher.iterateFrom(-1).next()).toThrow('position must be a non-negative integer');
+    expect(() => batcher.iterateFrom(1.5).next()).toThrow('position must be a non-negative integer');
+  });
+
   it('validates its options', () => {
     expect(() => new Batcher(pairs, { maxTokens: 0, maxLen: 8 })).toThrow('Batcher: maxTokens must be a positive integer');
     expect(() => new Batcher(pairs, { maxTokens: 64, maxLen: 1 })).toThrow('maxLen must be >= 2');

@@ -10,6 +10,7 @@ import { initParams } from '../../src/model/init.ts';
 import { buildParamTable } from '../../src/model/params.ts';
 import type { RunSpec } from '../../src/train/protocol.ts';
 import { specWithoutPairs } from '../../src/train/spec.ts';
+import { corpusHash } from '../../src/data/import.ts';
 import { checkCheckpointFile, valuesFromSpec } from '../../src/ui/checkpoint-load.ts';
 import { microValues, validate, type ConfigValues, type ImportedCorpus } from '../../src/ui/schema.ts';
 
@@ -100,22 +101,67 @@ describe('a checkpoint trained on an imported corpus', () => {
   it('continues training when the same corpus is imported now (its pairs put back)', () => {
     const checked = checkCheckpointFile('run.safetensors', bytes, imported, 1);
     expect(checked.notice).toBeNull();
-    expect(checked.load.spec!.data.source).toEqual({ kind: 'pairs', name: 'corpus.tsv', pairs: imported.pairs });
+    expect(checked.load.spec!.data.source).toEqual({ kind: 'pairs', name: 'corpus.tsv', pairs: imported.pairs, hash: corpusHash(imported.pairs) });
     expect(checked.values!.data).toBe('imported');
     const again = validate(checked.values!, imported);
     if (!again.ok) throw new Error(again.errors.join('; '));
-    expect(again.spec.data).toEqual(checked.load.spec!.data);
+    expect(again.spec.data).toEqual({ ...checked.load.spec!.data, source: { ...checked.load.spec!.data.source, hash: undefined } });
     expect({ ...again.spec.model, vocab: tokenizer.vocabSize }).toEqual(checked.load.spec!.model);
   });
 
   it('loads for translation only when no corpus, or another one, is imported', () => {
     for (const now of [null, { ...imported, name: 'other.tsv' }]) {
       const checked = checkCheckpointFile('run.safetensors', bytes, now, 1);
-      expect(checked.load).toEqual({ checkpoint: bytes, spec: null, id: 0, label: 'weighted from run.safetensors' });
+      expect(checked.load).toEqual({ checkpoint: bytes, spec: null, id: 0, label: 'weighted from run.safetensors', file: 'run.safetensors' });
       expect(checked.values).toBeNull();
       expect(checked.step).toBe(60);
       expect(checked.notice).toBe('"run.safetensors" was trained on the imported corpus "corpus.tsv": import it again to continue training; loaded for translation only.');
     }
+  });
+});
+
+describe('a checkpoint whose corpus carries its content hash', () => {
+  const hashed: ImportedCorpus = { ...imported, hash: corpusHash(imported.pairs) };
+  const spec = trainedSpec({ ...microValues(), data: 'imported' }, hashed);
+  const bytes = checkpointBytes(spec.model, spec, 60);
+
+  it('continues on the same pairs under another file name', () => {
+    const checked = checkCheckpointFile('run.safetensors', bytes, { ...hashed, name: 'renamed.tsv' }, 1);
+    expect(checked.notice).toBeNull();
+    expect(checked.load.spec!.data.source).toEqual({ kind: 'pairs', name: 'renamed.tsv', pairs: imported.pairs, hash: hashed.hash });
+  });
+
+  it('refuses to continue on a different good.tsv, naming both hashes (translation only)', () => {
+    const other: ImportedCorpus = { name: 'corpus.tsv', pairs: [{ src: 'ein Baum', tgt: 'a tree' }] };
+    const checked = checkCheckpointFile('run.safetensors', bytes, other, 1);
+    expect(checked.load.spec).toBeNull();
+    expect(checked.notice).toBe(
+      `the checkpoint "run.safetensors" was trained on corpus.tsv with hash ${hashed.hash}; the imported corpus.tsv has hash ${corpusHash(other.pairs)}: loaded for translation only.`,
+    );
+  });
+});
+
+describe('run settings read from a checkpoint pass the form\'s limits', () => {
+  const spec = trainedSpec(microValues());
+  const bad: [string, (s: RunSpec) => unknown, string][] = [
+    ['steps "abc"', (s) => ({ ...s, train: { ...s.train, steps: 'abc' } }), 'run setting train.steps must be a whole number in [1, 1000000], got "abc"'],
+    ['devPairs -1', (s) => ({ ...s, data: { ...s.data, devPairs: -1 } }), 'run setting data.devPairs must be a whole number in [10, 2000], got -1'],
+    ['batchTokens 1e9', (s) => ({ ...s, data: { ...s.data, batchTokens: 1e9 } }), 'run setting data.batchTokens must be a whole number in [64, 32768], got 1000000000'],
+    ['no seed', (s) => ({ ...s, train: { ...s.train, seed: undefined } }), 'run setting train.seed must be a whole number in [0, 4294967295], got nothing'],
+    ['an unknown source', (s) => ({ ...s, data: { ...s.data, source: { kind: 'web' } } }), 'run setting data.source.kind must be builtin, copy, reverse or pairs, got "web"'],
+    ['freeze past the end', (s) => ({ ...s, train: { ...s.train, steps: 10, freezeSteps: 20 } }), 'run setting train.freezeSteps (20) exceeds train.steps (10)'],
+  ];
+  for (const [what, spoil, message] of bad) {
+    it(`refuses ${what}, naming the file`, () => {
+      const config = spec.model;
+      const extras: Record<string, unknown> = { [CHECKPOINT_EXTRAS.tokenizer]: tokenizer.toJSON(), [CHECKPOINT_EXTRAS.run]: spoil(spec) };
+      const bytes = encodeCheckpoint({ config, params: initParams(buildParamTable(config), 7), step: 3, extras });
+      expect(thrown(() => checkCheckpointFile('bad.safetensors', bytes, null, 1))).toBe(`"bad.safetensors": ${message}`);
+    });
+  }
+
+  it('refuses a step beyond 1e9', () => {
+    expect(thrown(() => checkCheckpointFile('far.safetensors', checkpointBytes(spec.model, spec, 2e9), null, 1))).toBe('"far.safetensors": its step 2000000000 is beyond 1000000000: not a run this playground can continue');
   });
 });
 
@@ -126,7 +172,7 @@ describe('other checkpoints', () => {
     const bytes = checkpointBytes(config, null, 500);
     const checked = checkCheckpointFile('cli.safetensors', bytes, imported, 1);
     expect(checked).toEqual({
-      load: { checkpoint: bytes, spec: null, id: 0, label: 'baseline from cli.safetensors' },
+      load: { checkpoint: bytes, spec: null, id: 0, label: 'baseline from cli.safetensors', file: 'cli.safetensors' },
       step: 500, values: null, notice: '"cli.safetensors" has no playground run settings: loaded for translation only.',
     });
   });
