@@ -11,6 +11,7 @@ import { layernormBackward, layernormForward } from '../gpu/kernels/layernorm.ts
 import { embeddingBackward, embeddingForward } from '../gpu/kernels/embedding.ts';
 import { crossEntropyBackward, crossEntropyForward } from '../gpu/kernels/cross_entropy.ts';
 import { dropoutBackward, dropoutForward } from '../gpu/kernels/dropout.ts';
+import { gatherRows } from '../gpu/kernels/gather.ts';
 import type { Dispatch } from '../gpu/kernel.ts';
 import type { Graph, GradContext, GradTarget, LowerContext, Node, Tensor } from './graph.ts';
 
@@ -391,4 +392,11 @@ export function crossEntropyOp(graph: Graph, label: string, logits: Tensor, targ
     },
   });
   return stats;
+}
+
+/** out (R, C) = x[index[r], :]: forward only (decoding takes one position per hypothesis; no gradient rule). */
+export function gatherRowsOp(graph: Graph, label: string, x: Tensor, index: Tensor): Tensor {
+  const out = graph.tensor(label, [index.shape[0], x.shape[x.shape.length - 1]]);
+  graph.add({ label, reads: [x, index], writes: [out], lower: (c) => [gatherRows(c.gpu, c.view(out), c.view(x), c.view(index))] });
+  return out;
 }

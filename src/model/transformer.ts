@@ -4,7 +4,7 @@
 // D = dModel, M = branches, dk = D/M, F = dFF, V = vocab; N = B*S (encoder rows) or B*T (decoder rows).
 import { Graph, buildBackward, type Tensor } from '../graph/graph.ts';
 import {
-  addOp, alphaSumOp, attentionOp, crossEntropyOp, dropoutOp, embeddingOp, kappaScaleOp, layerNormOp, matmulOp, weightsSoftmaxOp,
+  addOp, alphaSumOp, attentionOp, crossEntropyOp, dropoutOp, embeddingOp, gatherRowsOp, kappaScaleOp, layerNormOp, matmulOp, weightsSoftmaxOp,
 } from '../graph/ops.ts';
 import { positionalTableData } from '../gpu/kernels/embedding.ts';
 import { headDim, type ModelConfig } from './config.ts';
@@ -169,10 +169,13 @@ class ModelBuilder {
     return x;
   }
 
-  /** Decoder input tokens and the encoder output → logits (B*T, V) through the tied embedding. */
-  decoder(tgtIn: Tensor, enc: Tensor, src: Tensor, embed: Tensor, positions: Tensor): Tensor {
+  /**
+   * Decoder input tokens and the encoder output → logits through the tied embedding: (B*T, V), or (R, V)
+   * at the R rows of the decoder state that `pick` (R, i32: row b*T + t) selects (decoding one position).
+   */
+  decoder(tgtIn: Tensor, enc: Tensor, src: Tensor, embed: Tensor, positions: Tensor, pick?: Tensor): Tensor {
     const c = this.c, d = this.d, g = this.graph;
-    const [b, t] = tgtIn.shape;
+    const t = tgtIn.shape[1];
     const weighted = c.variant === 'weighted';
     let y = this.dropout('dec.embed.drop', embeddingOp(g, 'dec.embed', tgtIn, embed, positions));
     for (let l = 0; l < c.decLayers; l++) {
@@ -183,7 +186,9 @@ class ModelBuilder {
       const o = this.crossAttention(`${p}.cross`, h0, enc, src);
       y = weighted ? this.branchedTail(p, `${p}.cross`, h0, o) : this.baselineTail(p, `${p}.cross`, h0, o, `${p}.ln1`, `${p}.ln2`);
     }
-    return matmulOp(g, { label: 'logits', a: y, b: embed, outShape: [b * t, c.vocab], layout: { m: b * t, n: c.vocab, k: d, transB: true } });
+    const rows = pick ? gatherRowsOp(g, 'dec.pick', y, pick) : y;
+    const m = rows.shape[0];
+    return matmulOp(g, { label: 'logits', a: rows, b: embed, outShape: [m, c.vocab], layout: { m, n: c.vocab, k: d, transB: true } });
   }
 
   inputs(): { src: Tensor; tgtIn: Tensor; embed: Tensor; positions: Tensor } {
@@ -224,6 +229,9 @@ export interface DecoderGraph {
   tgtIn: Tensor;
   /** (B*S, D), written from an encoder graph's output. */
   enc: Tensor;
+  /** With `pickRows`: (B, i32) the row b*T + t of each sentence's state to project, written per step. */
+  pick: Tensor | null;
+  /** (B*T, V), or (B, V) at the picked rows. */
   logits: Tensor;
 }
 
@@ -234,11 +242,18 @@ export function buildEncoderGraph(config: ModelConfig, batch: number, srcLen: nu
   return { graph: builder.graph, src, enc: builder.graph.output(builder.encoder(src, embed, positions)) };
 }
 
-export function buildDecoderGraph(config: ModelConfig, shape: BatchShape): DecoderGraph {
+/**
+ * The decoder alone (forward, no dropout) at `shape`, reading the encoder output as an input. With
+ * `pickRows` the logits are taken at one row per sentence (an input written per decoding step), so the
+ * output projection costs B*V*D instead of B*T*V*D and the logits output is (B, V).
+ */
+export function buildDecoderGraph(config: ModelConfig, shape: BatchShape, pickRows = false): DecoderGraph {
   const builder = new ModelBuilder(buildParamTable({ ...config, dropout: 0 }), shape);
   const { src, tgtIn, embed, positions } = builder.inputs();
-  const enc = builder.graph.tensor('enc', [shape.batch * shape.srcLen, config.dModel], 'f32', { kind: 'input' });
-  return { graph: builder.graph, src, tgtIn, enc, logits: builder.graph.output(builder.decoder(tgtIn, enc, src, embed, positions)) };
+  const g = builder.graph;
+  const enc = g.tensor('enc', [shape.batch * shape.srcLen, config.dModel], 'f32', { kind: 'input' });
+  const pick = pickRows ? g.tensor('pick', [shape.batch], 'i32', { kind: 'input' }) : null;
+  return { graph: g, src, tgtIn, enc, pick, logits: g.output(builder.decoder(tgtIn, enc, src, embed, positions, pick ?? undefined)) };
 }
 
 /**

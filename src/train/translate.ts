@@ -1,6 +1,7 @@
 // Translation on the GPU: greedy and beam search. The encoder runs once per sentence batch; each decoding
 // step runs the decoder (forward only) on the hypotheses so far, at the smallest compiled target length
-// that holds them, and reads back only the logits of the current position (one copy per hypothesis).
+// that holds them, and projects only the current position of each hypothesis to logits (a row gather
+// before the tied output matmul), which is all it reads back.
 // Beam scores use GNMT's length penalty ((5 + len) / 6)^lengthPenalty.
 // crossAttention: a decoder layer's cross-attention probabilities for a finished translation (the decoder
 // teacher-forced on it once, then the attention_probs kernel on that layer's saved Q, K and lse).
@@ -192,7 +193,7 @@ export class Translator {
     let encoded = false;
     for (let t = 0; t < maxOut; t++) {
       const tgtLen = Math.min(this.config.maxLen, Math.ceil((t + 1) / LENGTH_STEP) * LENGTH_STEP);
-      const dec = this.compile(this.decoders, `${rows}x${srcLen}x${tgtLen}`, () => buildDecoderGraph(this.config, { batch: rows, srcLen, tgtLen }));
+      const dec = this.compile(this.decoders, `${rows}x${srcLen}x${tgtLen}`, () => buildDecoderGraph(this.config, { batch: rows, srcLen, tgtLen }, true));
       const tgtIn = new Int32Array(rows * tgtLen);
       hyps.forEach((list, i) => list.forEach((h, k) => {
         tgtIn[(i * beam + k) * tgtLen] = BOS;
@@ -200,7 +201,8 @@ export class Translator {
       }));
       q.writeBuffer(dec.compiled.inputs.get('src')!.buffer, 0, srcRows);
       q.writeBuffer(dec.compiled.inputs.get('tgt_in')!.buffer, 0, tgtIn);
-      const logProbs = await this.step(enc, dec, encoded, rows, beam, srcLen, tgtLen, t);
+      q.writeBuffer(dec.compiled.inputs.get('pick')!.buffer, 0, Int32Array.from({ length: rows }, (_, r) => r * tgtLen + t));
+      const logProbs = await this.step(enc, dec, encoded, rows, beam, srcLen);
       encoded = true;
       hyps = hyps.map((list, i) => extend(list, logProbs, i * beam, this.config.vocab, beam, opts.lengthPenalty));
       if (hyps.every((list) => list.every((h) => h.done))) break;
@@ -259,13 +261,12 @@ export class Translator {
     return maps;
   }
 
-  /** Run encoder (first step only) and decoder; return log-softmax rows (rows, V) at position t. */
-  private async step(enc: Compiled<EncoderGraph>, dec: Compiled<DecoderGraph>, encoded: boolean, rows: number, beam: number, srcLen: number, tgtLen: number, t: number): Promise<Float32Array> {
+  /** Run encoder (first step only) and decoder; return log-softmax rows (rows, V) at the picked position. */
+  private async step(enc: Compiled<EncoderGraph>, dec: Compiled<DecoderGraph>, encoded: boolean, rows: number, beam: number, srcLen: number): Promise<Float32Array> {
     const v = this.config.vocab;
     const encoder = this.encodeForward(enc, dec, encoded, rows, beam, srcLen);
-    const logits = dec.compiled.locate(dec.model.logits);
-    const copies = Array.from({ length: rows }, (_, r): Copy => ({ buffer: logits.tensor.buffer, offset: (logits.offset + (r * tgtLen + t) * v) * 4, size: v * 4 }));
-    const out = await this.submitAndRead(encoder, copies);
+    const logits = dec.compiled.locate(dec.model.logits); // (rows, V): the pick input chose position t
+    const out = await this.submitAndRead(encoder, [{ buffer: logits.tensor.buffer, offset: logits.offset * 4, size: rows * v * 4 }]);
     for (let r = 0; r < rows; r++) logSoftmaxInPlace(out.subarray(r * v, r * v + v));
     return out;
   }
