@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
 import { uploadTensor } from '../../src/gpu/tensor.ts';
-import { runDispatches } from '../../src/gpu/kernel.ts';
+import { bindingWindows, runDispatches } from '../../src/gpu/kernel.ts';
+import { withLimits } from '../../src/gpu/device.ts';
 import { createStepStatus, gradNorm, readStepStatus } from '../../src/gpu/kernels/grad_norm.ts';
 import * as ref from '../../src/reference/grad_norm.ts';
 import { randomF32 } from '../../src/testing/random.ts';
@@ -16,6 +17,36 @@ function gradsWithRange(total: number, offset: number, count: number, seed: numb
 }
 
 describe('grad norm kernel', () => {
+  it('past one storage binding: partials per window of whole chunks, the same bits as one binding', async () => {
+    const gpu = await testGpu();
+    const small = withLimits(gpu, { maxStorageBufferBindingSize: 16 * 1024 }); // 4096 elements per window
+    for (const [offset, count] of [[37, 70_001], [64, 4096], [5, 1_000_003]] as const) {
+      const g = gradsWithRange(offset + count + 2, offset, count, count);
+      const grads = uploadTensor(gpu, g, [g.length]);
+      const [one, windowed] = [createStepStatus(gpu), createStepStatus(gpu)];
+      const norm = gradNorm(small, grads, windowed, { offset, count, clip: 1 });
+      expect(norm.dispatches.length).toBeGreaterThan(2);
+      await runDispatches(gpu, [...gradNorm(gpu, grads, one, { offset, count, clip: 1 }).dispatches, ...norm.dispatches]);
+      expect(await readStepStatus(gpu, windowed)).toEqual(await readStepStatus(gpu, one));
+    }
+  });
+
+  it('bindingWindows covers a range in order with aligned windows no larger than the limit', () => {
+    for (const [offset, count, max] of [[0, 10, 128], [37, 1000, 128], [64, 256, 128], [100, 0, 128], [1, 5000, 4096]] as const) {
+      const w = bindingWindows(offset, count, max);
+      let at = offset;
+      for (const x of w) {
+        expect(x.start % 64).toBe(0);
+        expect(x.size).toBeLessThanOrEqual(max);
+        expect(x.start + x.offset).toBe(at);
+        expect(x.size).toBe(x.offset + x.count);
+        at += x.count;
+      }
+      expect(at).toBe(offset + count);
+      expect(w.length).toBe(Math.max(1, Math.ceil((offset % 64 + count) / max)));
+    }
+  });
+
   for (const [offset, count] of [[0, 0], [3, 1], [5, 255], [7, 2049], [1, 70_001], [0, 2_500_001]] as const) {
     it(`norm of a range matches the reference, offset=${offset} count=${count}`, async () => {
       const gpu = await testGpu();
