@@ -9,6 +9,8 @@ const commands: Record<string, Command> = {
   bleu: { summary: 'corpus BLEU of --hyp against --ref files, as sacreBLEU prints it', load: () => import('./bleu.ts') },
   translate: { summary: 'translate lines of text with a checkpoint (greedy or beam search), one output line per input line', load: () => import('./translate.ts') },
   train: { summary: 'train a model headless on the Node adapter (progress, metrics JSONL, checkpoint)', load: () => import('./train.ts') },
+  experiment: { summary: 'weighted vs a comparison over N seeds: curves, dev loss/BLEU, verdicts (JSON report)', load: () => import('./experiment.ts') },
+  ablate: { summary: "the paper's Table 3 at test time: learned / uniform / random / muted κ/α of a checkpoint (JSON)", load: () => import('./ablate.ts') },
   init: { summary: 'write a freshly initialized model (parity tool of model.md)', load: () => import('./parity.ts').then((m) => ({ run: m.init })) },
   grads: { summary: 'loss and every gradient of one batch on the WebGPU engine (parity tool)', load: () => import('./parity.ts').then((m) => ({ run: m.grads })) },
   step: { summary: 'K optimizer steps on one batch on the WebGPU engine (parity tool)', load: () => import('./parity.ts').then((m) => ({ run: m.step })) },

@@ -21,6 +21,7 @@ import { prepareData, type DataSource, type PreparedData, type TextPair } from '
 import { numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
 import { acquireLock, AppendLog, describeError, FileError, LockedError, outputPathProblem, writeFileAtomic, type Lock } from './files.ts';
 import { corpusBleu, formatBleu } from '../data/bleu.ts';
+import { dataRecord, DEFAULT_DEV_PAIRS, type DataRecord } from '../experiments/dataset.ts';
 
 const USAGE =
   'npm run cli -- train [--preset tiny|small|base | --config C.json] [--variant weighted|baseline] ' +
@@ -55,6 +56,8 @@ export function metricsLine(record: object): string {
 interface Settings {
   config: ModelConfig;
   data: PreparedData;
+  /** Where the data came from, recorded in the checkpoint so `cli ablate` can rebuild the dev split. */
+  dataRecord: DataRecord;
   options: { seed: number; steps: number; warmup: number; kappaWarmup: number; lrScale: number; freezeSteps: number; gradClip: number };
   batchTokens: number;
   evalEvery: number;
@@ -71,7 +74,7 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: st
 }
 
 /** Every option checked and every output path with it, before any data is prepared. */
-function parseSettings(argv: string[]): Omit<Settings, 'data' | 'config'> & { base: ModelConfig; vocab: number; dataSpec: string } {
+function parseSettings(argv: string[]): Omit<Settings, 'data' | 'config' | 'dataRecord'> & { base: ModelConfig; vocab: number; dataSpec: string } {
   const v = parseOptions(argv, OPTIONS, USAGE);
   const variant = oneOf<Variant>(v.variant, ['weighted', 'baseline'], 'variant', 'weighted');
   const weighting = oneOf<Weighting>(v.weighting, ['projected', 'softmax', 'uniform'], 'weighting', 'projected');
@@ -182,9 +185,11 @@ async function train(argv: string[]): Promise<number> {
         throw new UsageError(`--metrics ${s.metrics}: ${(err as Error).message}`, { cause: err });
       }
     }
-    const data = prepareData(dataSource(s.dataSpec), { seed: s.options.seed, vocab: s.vocab, maxLen: s.base.maxLen, batchTokens: s.batchTokens });
+    const source = dataSource(s.dataSpec);
+    const data = prepareData(source, { seed: s.options.seed, vocab: s.vocab, maxLen: s.base.maxLen, batchTokens: s.batchTokens });
     const config = validateModelConfig({ ...s.base, vocab: data.tokenizer.vocabSize });
-    return await trainLocked({ ...s, config, data }, { metrics, signals, saved });
+    const record = dataRecord(source, { seed: s.options.seed, vocab: s.vocab, maxLen: s.base.maxLen, batchTokens: s.batchTokens, devPairs: DEFAULT_DEV_PAIRS, devCount: data.devText.length });
+    return await trainLocked({ ...s, config, data, dataRecord: record }, { metrics, signals, saved });
   } finally {
     signals.dispose();
     metrics?.close();
@@ -236,7 +241,7 @@ async function trainLocked(s: Settings, { metrics, signals, saved }: RunIo): Pro
   };
   /** Checkpoint of the last completed step (of the last good one after a NaN), replacing --out atomically. */
   const save = async (): Promise<void> => {
-    const ckpt = await trainer.checkpoint({ tokenizer: data.tokenizer.toJSON(), train: options });
+    const ckpt = await trainer.checkpoint({ tokenizer: data.tokenizer.toJSON(), train: options, data: s.dataRecord });
     if (ckpt.step === saved.step) return;
     try {
       metrics?.sync(); // the metrics on disk cover the saved step

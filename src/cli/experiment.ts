@@ -1,0 +1,152 @@
+// `npm run cli -- experiment`: issue 12's seed experiment headless. The weighted model (projected κ/α) and a
+// comparison (the multi-head baseline, or the softmax / uniform weightings) trained over N seeds on the same
+// data (prepared once with --data-seed; a seed fixes each run's init and dropout), evaluated every
+// --eval-every steps (dev loss, greedy BLEU on --bleu-sentences dev sentences). Writes a JSON report (per
+// run and seed: metrics curve, evaluations, steps-to-target, κ/α entropies and events; a summary with
+// mean ± sd and the verdicts) and prints the summary and the verdict lines on stdout; progress goes to
+// stderr. The code is src/experiments/, shared with the page. Exit codes: 0 done, 1 a run failed
+// (NaN/Inf, GPU fault), 2 bad arguments or paths (found before training).
+import { readFileSync } from 'node:fs';
+import { acquireNodeGpu } from '../gpu/node.ts';
+import { presetConfig, validateModelConfig, PRESETS, type ModelConfig } from '../model/config.ts';
+import { importCorpus } from '../data/import.ts';
+import { prepareData, type DataSource, type TextPair } from '../train/data.ts';
+import { runSeeds, summarizeRuns, type ComparedRun } from '../experiments/seeds.ts';
+import { dataRecord, DEFAULT_DEV_PAIRS } from '../experiments/dataset.ts';
+import { numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
+import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
+
+const USAGE =
+  'npm run cli -- experiment [--preset tiny|small|base | --config C.json] [--compare baseline|softmax|uniform] ' +
+  '[--seeds N] [--steps N] --out report.json [--eval-every E] [--target-loss X] [--batch-tokens T] ' +
+  '[--data builtin|de-en|copy|reverse|FILE.tsv] [--data-seed S] [--vocab V] [--warmup N] [--kappa-warmup N] ' +
+  '[--lr-scale R] [--freeze-steps N] [--grad-clip G] [--bleu-sentences N]';
+
+const OPTIONS = {
+  preset: { type: 'string' }, config: { type: 'string' }, compare: { type: 'string' }, seeds: { type: 'string' },
+  steps: { type: 'string' }, out: { type: 'string' }, 'eval-every': { type: 'string' }, 'target-loss': { type: 'string' },
+  'batch-tokens': { type: 'string' }, data: { type: 'string' }, 'data-seed': { type: 'string' }, vocab: { type: 'string' },
+  warmup: { type: 'string' }, 'kappa-warmup': { type: 'string' }, 'lr-scale': { type: 'string' }, 'freeze-steps': { type: 'string' },
+  'grad-clip': { type: 'string' }, 'bleu-sentences': { type: 'string' },
+} as const;
+
+const COMPARE = ['baseline', 'softmax', 'uniform'] as const;
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await experiment(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError || err instanceof FileError)) throw err;
+    console.error(`experiment: ${err.message}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+/** JSON with NaN / Infinity written as those strings (as `cli train`'s metrics). */
+export function reportJson(report: unknown): string {
+  return JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n';
+}
+
+/** The pairs of a TSV corpus file (importCorpus's messages go to stderr); UsageError when unreadable. */
+export function loadPairsFile(path: string, option: string): TextPair[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`${option}: cannot read "${path}" (${describeError(err)})`, { cause: err });
+  }
+  const result = importCorpus(bytes);
+  for (const m of result.messages) console.error(`${path}: ${m}`);
+  if (result.fatal) throw new UsageError(`${option} ${path}: ${result.fatal}`);
+  return result.pairs.map((p) => ({ src: p.source, tgt: p.target }));
+}
+
+/** --data as `cli train` reads it: builtin (en-de), de-en, copy, reverse or a TSV file. */
+export function dataSourceOf(spec: string): DataSource {
+  if (spec === 'builtin' || spec === 'en-de') return { kind: 'builtin', direction: 'en-de' };
+  if (spec === 'de-en') return { kind: 'builtin', direction: 'de-en' };
+  if (spec === 'copy' || spec === 'reverse') return { kind: spec };
+  const path = resolveUserPath(spec);
+  return { kind: 'pairs', name: path, pairs: loadPairsFile(path, '--data') };
+}
+
+function readConfig(path: string): ModelConfig {
+  try {
+    return validateModelConfig(JSON.parse(readFileSync(path, 'utf8')), `--config ${path}`);
+  } catch (err) {
+    throw new UsageError(err instanceof SyntaxError ? `--config ${path}: not valid JSON (${err.message})` : `--config ${path}: ${describeError(err)}`, { cause: err });
+  }
+}
+
+/** The compared runs: the weighted model first, then the comparison made from it. */
+export function comparedRuns(main: ModelConfig, compare: (typeof COMPARE)[number]): ComparedRun[] {
+  const weighted: ModelConfig = { ...main, variant: 'weighted', weighting: main.weighting === 'uniform' ? 'projected' : main.weighting };
+  const other: ModelConfig = compare === 'baseline' ? { ...weighted, variant: 'baseline', weighting: 'projected' } : { ...weighted, weighting: compare };
+  if (compare !== 'baseline' && weighted.weighting === compare) throw new UsageError(`--compare ${compare}: the weighted model already uses weighting "${compare}"`);
+  return [{ label: 'weighted', config: weighted }, { label: compare, config: other }];
+}
+
+async function experiment(argv: string[]): Promise<number> {
+  const v = parseOptions(argv, OPTIONS, USAGE);
+  if (typeof v.out !== 'string' || v.out === '') throw new UsageError(`missing --out\nUsage: ${USAGE}`);
+  const out = resolveUserPath(v.out);
+  const problem = outputPathProblem(out, true);
+  if (problem) throw new UsageError(`--out ${out}: ${problem}`);
+  const compare = v.compare ?? 'baseline';
+  if (!COMPARE.includes(compare as (typeof COMPARE)[number])) throw new UsageError(`--compare must be one of ${COMPARE.join(', ')}, got "${String(compare)}"`);
+  if (typeof v.config === 'string' && v.preset !== undefined) throw new UsageError('--preset cannot be combined with --config (the file sets the whole model)');
+  const preset = (v.preset as string | undefined) ?? 'tiny';
+  if (!(preset in PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${preset}"`);
+  const base = typeof v.config === 'string' ? readConfig(resolveUserPath(v.config)) : presetConfig(preset, 'weighted');
+  const steps = numberOption(v, 'steps', 1200, { integer: true, min: 1, max: 1e8 });
+  const seedCount = numberOption(v, 'seeds', 3, { integer: true, min: 1, max: 64 });
+  const warmup = numberOption(v, 'warmup', 400, { integer: true, min: 1 });
+  const train = {
+    steps, warmup,
+    kappaWarmup: numberOption(v, 'kappa-warmup', Math.max(1, Math.round(warmup / 10)), { integer: true, min: 1 }),
+    lrScale: numberOption(v, 'lr-scale', 1, { min: 0 }),
+    freezeSteps: numberOption(v, 'freeze-steps', 0, { integer: true, min: 0, max: steps }),
+    gradClip: numberOption(v, 'grad-clip', 0, { min: 0 }),
+  };
+  const settings = {
+    evalEvery: numberOption(v, 'eval-every', 200, { integer: true, min: 0 }),
+    targetLoss: v['target-loss'] === undefined ? null : numberOption(v, 'target-loss', 0, { min: 0 }),
+    bleuSentences: numberOption(v, 'bleu-sentences', 100, { integer: true, min: 0 }),
+    batchTokens: numberOption(v, 'batch-tokens', 2048, { integer: true, min: 16 }),
+    dataSeed: numberOption(v, 'data-seed', 1, { integer: true, min: 0, max: 0xffffffff }),
+    vocab: numberOption(v, 'vocab', base.vocab, { integer: true, min: 260, max: 65536 }),
+  };
+  const source = dataSourceOf(typeof v.data === 'string' ? v.data : 'builtin');
+  let runs = comparedRuns(base, compare as (typeof COMPARE)[number]);
+
+  const data = prepareData(source, { seed: settings.dataSeed, vocab: settings.vocab, maxLen: base.maxLen, batchTokens: settings.batchTokens });
+  runs = runs.map((r) => ({ ...r, config: validateModelConfig({ ...r.config, vocab: data.tokenizer.vocabSize }) }));
+  const gpu = await acquireNodeGpu();
+  let fault: string | null = null;
+  gpu.onFault((m) => (fault ??= m));
+  console.error(`experiment: adapter ${gpu.adapterName}; ${data.description}; ${runs.map((r) => r.label).join(' vs ')}, ${seedCount} seeds × ${steps} steps`);
+  const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
+  const started = performance.now();
+  const results = await runSeeds(gpu, data, runs, {
+    seeds, train, evalEvery: settings.evalEvery, targetLoss: settings.targetLoss, bleuSentences: settings.bleuSentences,
+    onProgress: (text) => console.error(`experiment: ${text}`),
+  });
+  const summary = summarizeRuns(results, settings.targetLoss);
+  const record = dataRecord(source, { seed: settings.dataSeed, vocab: settings.vocab, maxLen: base.maxLen, batchTokens: settings.batchTokens, devPairs: DEFAULT_DEV_PAIRS, devCount: data.devText.length });
+  const report = {
+    kind: 'experiment', version: 1, adapter: gpu.adapterName, seconds: (performance.now() - started) / 1000,
+    data: { ...record, description: data.description }, seeds, train, ...settings, runs: results, summary,
+  };
+  writeFileAtomic(out, reportJson(report));
+  for (const r of summary.runs) {
+    const bleu = r.bleu ? `, dev BLEU ${r.bleu.mean.toFixed(1)} ± ${r.bleu.sd.toFixed(1)}` : '';
+    const target = r.target ? `, reached dev loss ${settings.targetLoss} in ${r.target.reached}/${r.target.of} seeds${r.target.steps ? ` (step ${r.target.steps.mean.toFixed(0)} ± ${r.target.steps.sd.toFixed(0)})` : ''}` : '';
+    console.log(`${r.label}: dev loss ${r.devLoss.mean.toFixed(3)} ± ${r.devLoss.sd.toFixed(3)} over ${r.devLoss.n} seeds${bleu}${target}`);
+  }
+  for (const verdict of summary.verdicts) console.log(verdict.text);
+  const stopped = results.flatMap((r) => r.seeds.filter((s) => s.stopped).map((s) => `${r.label} seed ${s.seed} stopped at ${s.stopped}`));
+  for (const s of stopped) console.error(`experiment: ${s}`);
+  if (fault) console.error(`experiment: GPU fault: ${fault}`);
+  console.error(`experiment: wrote ${out}`);
+  return stopped.length > 0 || fault ? 1 : 0;
+}
