@@ -1,0 +1,140 @@
+// `cli experiment` and `cli ablate` end to end at micro size (dModel 16, 1+1 layers, the copy task): the
+// JSON reports have the documented shape and finite numbers; `cli train` records its data so `ablate`
+// rebuilds the dev split; --src/--ref pairs; a baseline checkpoint and one without a data record refused.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run as experiment } from '../../src/cli/experiment.ts';
+import { run as ablate } from '../../src/cli/ablate.ts';
+import { run as train } from '../../src/cli/train.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'experiments-cli-'));
+const CONFIG = { variant: 'weighted', weighting: 'projected', vocab: 300, dModel: 16, branches: 4, dFF: 32, encLayers: 1, decLayers: 1, maxLen: 12, dropout: 0, labelSmoothing: 0 };
+const configPath = join(dir, 'config.json');
+writeFileSync(configPath, JSON.stringify(CONFIG));
+const MICRO = ['--config', configPath, '--data', 'copy', '--batch-tokens', '256', '--warmup', '5'];
+
+async function cli(command: (argv: string[]) => Promise<number>, argv: string[]): Promise<{ code: number; log: string; err: string }> {
+  const log: string[] = [], err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void log.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    return { code: await command(argv), log: log.join('\n'), err: err.join('\n') };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+/** Every number in a JSON value is finite (NaN/Infinity would be written as strings). */
+function allFinite(value: unknown, path = '$'): string[] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [path];
+  if (typeof value === 'string') return ['NaN', 'Infinity', '-Infinity'].includes(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => allFinite(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => allFinite(v, `${path}.${k}`));
+  return [];
+}
+
+describe('cli experiment', () => {
+  it('trains weighted and baseline over 2 seeds and writes curves, evaluations, targets, entropies and verdicts', async () => {
+    const out = join(dir, 'report.json');
+    const r = await cli(experiment, [...MICRO, '--seeds', '2', '--steps', '20', '--eval-every', '10', '--target-loss', '100', '--bleu-sentences', '8', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(allFinite(report)).toEqual([]);
+    expect(report.runs.map((x: { label: string }) => x.label)).toEqual(['weighted', 'baseline']);
+    for (const run of report.runs) {
+      expect(run.seeds.map((s: { seed: number }) => s.seed)).toEqual([1, 2]);
+      for (const s of run.seeds) {
+        expect(s.curve).toHaveLength(20);
+        expect(Object.keys(s.curve[0]).sort()).toEqual(['loss', 'step', 'tokens']);
+        expect(s.evals.map((e: { step: number }) => e.step)).toEqual([10, 20]);
+        expect(Object.keys(s.evals[0]).sort()).toEqual(['bleu', 'loss', 'step', 'tokens']);
+        expect(s.target).toEqual({ step: 10, tokens: s.evals[0].tokens }); // a loss of 100 is reached at the first evaluation
+        expect(s.stopped).toBeNull();
+      }
+    }
+    const weighted = report.runs[0].seeds[0];
+    expect(weighted.entropy.layers).toEqual(['enc.0', 'dec.0']);
+    expect(weighted.entropy.kappa[0]).toHaveLength(20);
+    expect(Array.isArray(weighted.events)).toBe(true);
+    expect(report.runs[1].seeds[0].entropy.layers).toEqual([]); // the baseline has no κ/α
+    // Same data for every run: the tokens seen at a step are equal.
+    expect(report.runs[1].seeds[1].evals[1].tokens).toBe(weighted.evals[1].tokens);
+    expect(report.summary.runs[0].devLoss.n).toBe(2);
+    expect(report.summary.runs[0].devLossBand.map((p: { x: number }) => p.x)).toEqual([10, 20]);
+    const verdicts = report.summary.verdicts.map((v: { text: string }) => v.text);
+    expect(verdicts).toHaveLength(4);
+    expect(verdicts[0]).toMatch(/^weighted − baseline dev loss: [+−]\d+\.\d\d ± \d+\.\d\d over 2 seeds at step 20/);
+    expect(verdicts[2]).toMatch(/over 2 seeds at \d+ tokens/);
+    for (const v of verdicts) expect(r.log).toContain(v); // printed on stdout
+  });
+
+  it('compares with the softmax weighting, and refuses bad options before training', async () => {
+    const bad = await cli(experiment, [...MICRO, '--compare', 'nope', '--out', join(dir, 'x.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--compare must be one of baseline, softmax, uniform');
+    const missing = await cli(experiment, [...MICRO, '--out', join(dir, 'missing', 'x.json')]);
+    expect(missing.code).toBe(2);
+    const out = join(dir, 'softmax.json');
+    const r = await cli(experiment, [...MICRO, '--compare', 'softmax', '--seeds', '1', '--steps', '4', '--eval-every', '0', '--bleu-sentences', '0', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    expect(report.runs.map((x: { config: { weighting: string } }) => x.config.weighting)).toEqual(['projected', 'softmax']);
+    expect(report.runs[0].seeds[0].evals).toHaveLength(1); // only the last step
+    expect(report.summary.verdicts[0].text).toContain('no clear difference (one seed');
+  });
+});
+
+describe('cli ablate', () => {
+  it('rebuilds the dev split recorded by cli train and writes learned / uniform / random / muted', async () => {
+    const ckpt = join(dir, 'w.safetensors');
+    const t = await cli(train, [...MICRO, '--steps', '20', '--eval-every', '0', '--log-every', '10', '--out', ckpt]);
+    expect(t.code, t.err).toBe(0);
+    expect(decodeCheckpoint(readFileSync(ckpt)).extras.data).toMatchObject({ source: 'copy', seed: 1, maxLen: 12, batchTokens: 256, devPairs: 500, devCount: 500 });
+    const out = join(dir, 'ablation.json');
+    const r = await cli(ablate, ['--checkpoint', ckpt, '--random-draws', '2', '--limit', '16', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const a = JSON.parse(readFileSync(out, 'utf8'));
+    expect(allFinite(a)).toEqual([]);
+    expect(Object.keys(a.learned).sort()).toEqual(['bleu', 'loss']);
+    expect(Object.keys(a.uniform).sort()).toEqual(['bleu', 'loss']);
+    expect(a.random).toMatchObject({ draws: 2 });
+    for (const k of ['loss_mean', 'loss_sd', 'bleu_mean', 'bleu_sd']) expect(typeof a.random[k]).toBe('number');
+    expect(a.muted).toHaveLength(16);
+    expect(a.muted[0]).toEqual({ layer: 'enc.0', branch: 0, which: 'kappa', loss: expect.any(Number), bleu: expect.any(Number) });
+    expect(a.muted.map((m: { which: string }) => m.which)).toContain('alpha');
+    expect(a.pairs).toBe(16);
+  });
+
+  it('reads --src/--ref, and refuses a checkpoint without a data record or of a baseline', async () => {
+    const ckpt = join(dir, 'w.safetensors'); // from the test above
+    const decoded = decodeCheckpoint(readFileSync(ckpt));
+    const bare = join(dir, 'bare.safetensors');
+    writeFileSync(bare, encodeCheckpoint({ ...decoded, extras: { tokenizer: decoded.extras.tokenizer } }));
+    const refused = await cli(ablate, ['--checkpoint', bare, '--out', join(dir, 'b.json')]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('does not record its data');
+
+    writeFileSync(join(dir, 'dev.src'), '1 2 3\n4 5 6 7\n8 9\n');
+    writeFileSync(join(dir, 'dev.ref'), '1 2 3\n4 5 6 7\n8 9\n');
+    const out = join(dir, 'pairs.json');
+    const r = await cli(ablate, ['--checkpoint', bare, '--src', join(dir, 'dev.src'), '--ref', join(dir, 'dev.ref'), '--random-draws', '1', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const a = JSON.parse(readFileSync(out, 'utf8'));
+    expect(a.pairs).toBe(3);
+    expect(a.random.draws).toBe(1);
+
+    const baseConfig = join(dir, 'baseline.json');
+    writeFileSync(baseConfig, JSON.stringify({ ...CONFIG, variant: 'baseline' }));
+    const base = join(dir, 'base.safetensors');
+    const t = await cli(train, ['--config', baseConfig, ...MICRO.slice(2), '--steps', '2', '--eval-every', '0', '--out', base]);
+    expect(t.code, t.err).toBe(0);
+    const b = await cli(ablate, ['--checkpoint', base, '--out', join(dir, 'c.json')]);
+    expect(b.code).toBe(2);
+    expect(b.err).toContain('a baseline model has no κ/α to ablate');
+  });
+});
