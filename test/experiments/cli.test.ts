@@ -110,6 +110,25 @@ describe('cli ablate', () => {
     expect(a.pairs).toBe(16);
   });
 
+  it('rebuilds the dev split of a TSV corpus by its recorded path and hash, and refuses a changed file', async () => {
+    const tsv = join(dir, 'corpus.tsv');
+    const lines = Array.from({ length: 200 }, (_, i) => `w${i % 37} w${i % 11} w${i}\tv${i % 37} v${i}`);
+    writeFileSync(tsv, lines.join('\n') + '\n');
+    const ckpt = join(dir, 'tsv.safetensors');
+    const t = await cli(train, ['--config', configPath, '--data', tsv, '--batch-tokens', '256', '--warmup', '5', '--steps', '3', '--eval-every', '0', '--out', ckpt]);
+    expect(t.code, t.err).toBe(0);
+    const record = decodeCheckpoint(readFileSync(ckpt)).extras.data as Record<string, unknown>;
+    expect(record).toMatchObject({ source: 'pairs', path: tsv, devCount: 20 });
+    expect(record.hash).toMatch(/^[0-9a-f]+$/);
+    const r = await cli(ablate, ['--checkpoint', ckpt, '--random-draws', '0', '--out', join(dir, 'tsv.json')]);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'tsv.json'), 'utf8')).pairs).toBe(20);
+    writeFileSync(tsv, lines.slice(1).join('\n') + '\n');
+    const changed = await cli(ablate, ['--checkpoint', ckpt, '--out', join(dir, 'tsv2.json')]);
+    expect(changed.code).toBe(2);
+    expect(changed.err).toContain('the corpus changed since training');
+  });
+
   it('reads --src/--ref, and refuses a checkpoint without a data record or of a baseline', async () => {
     const ckpt = join(dir, 'w.safetensors'); // from the test above
     const decoded = decodeCheckpoint(readFileSync(ckpt));
