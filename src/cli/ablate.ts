@@ -1,5 +1,5 @@
 // `npm run cli -- ablate --checkpoint F.safetensors [--src dev.en --ref dev.de] [--random-draws K] [--seed S]
-// [--limit N] --out A.json`: the paper's Table 3 at test time on a trained weighted model (src/experiments/
+// [--limit N] [--no-bleu] --out A.json`: the paper's Table 3 at test time on a trained weighted model (src/experiments/
 // ablation.ts): dev loss and greedy BLEU (0–100) with the learned κ/α, uniform 1/M, K random points of the
 // simplex (mean ± sd) and each branch muted in turn. Sentence pairs from --src/--ref (one per line, the
 // same count), or by default the checkpoint's own dev split, rebuilt from the data it records (`cli train`
@@ -19,11 +19,11 @@ import { numberOption, parseOptions, required, resolveUserPath, UsageError } fro
 import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
 import { loadPairsFile, reportJson } from './experiment.ts';
 
-const USAGE = 'npm run cli -- ablate --checkpoint F.safetensors [--src dev.en --ref dev.de] [--random-draws K] [--seed S] [--limit N] --out A.json';
+const USAGE = 'npm run cli -- ablate --checkpoint F.safetensors [--src dev.en --ref dev.de] [--random-draws K] [--seed S] [--limit N (first N pairs)] [--no-bleu (dev loss only)] --out A.json';
 
 const OPTIONS = {
   checkpoint: { type: 'string' }, src: { type: 'string' }, ref: { type: 'string' }, 'random-draws': { type: 'string' },
-  seed: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' },
+  seed: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, 'no-bleu': { type: 'boolean' },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -118,7 +118,7 @@ async function ablate(argv: string[]): Promise<number> {
   console.error(`ablate: adapter ${gpu.adapterName}; ${ckpt.config.weighting} weighted model, step ${ckpt.step}; ${set.sources.length} sentence pairs (${description}); ${randomDraws} random draws`);
   const trainer = new Trainer(gpu, ckpt.config, { seed, steps: 1, warmup: 1, kappaWarmup: 1, lrScale: 1, freezeSteps: 0, gradClip: 0 }, { params: ckpt.params, step: ckpt.step });
   try {
-    const result = await runAblation(trainer, set, { randomDraws, seed, onProgress: (t) => console.error(`ablate: ${t}`) });
+    const result = await runAblation(trainer, set, { randomDraws, seed, bleu: v['no-bleu'] !== true, onProgress: (t) => console.error(`ablate: ${t}`) });
     const report = { kind: 'ablation', version: 1, checkpoint: checkpointPath, step: ckpt.step, config: ckpt.config, adapter: gpu.adapterName, pairs: set.sources.length, data: description, seed, ...result };
     writeFileAtomic(out, reportJson(report));
     const row = (name: string, loss: number, bleu: number | null) => console.log(`${name.padEnd(28)} dev loss ${loss.toFixed(4)}  BLEU ${bleu === null ? '—' : bleu.toFixed(2)}`);

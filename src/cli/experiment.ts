@@ -7,11 +7,13 @@
 // stderr. The code is src/experiments/, shared with the page. Exit codes: 0 done, 1 a run failed
 // (NaN/Inf, GPU fault), 2 bad arguments or paths (found before training).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeCheckpoint } from '../model/checkpoint.ts';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { presetConfig, validateModelConfig, PRESETS, type ModelConfig } from '../model/config.ts';
 import { importCorpus } from '../data/import.ts';
 import { prepareData, type DataSource, type TextPair } from '../train/data.ts';
-import { runSeeds, summarizeRuns, type ComparedRun } from '../experiments/seeds.ts';
+import { runSeeds, summarizeRuns, type ComparedRun, type ExperimentSummary, type RunResult } from '../experiments/seeds.ts';
 import { dataRecord, DEFAULT_DEV_PAIRS } from '../experiments/dataset.ts';
 import { numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
 import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
@@ -20,14 +22,14 @@ const USAGE =
   'npm run cli -- experiment [--preset tiny|small|base | --config C.json] [--compare baseline|softmax|uniform] ' +
   '[--seeds N] [--steps N] --out report.json [--eval-every E] [--target-loss X] [--batch-tokens T] ' +
   '[--data builtin|de-en|copy|reverse|FILE.tsv] [--data-seed S] [--vocab V] [--warmup N] [--kappa-warmup N] ' +
-  '[--lr-scale R] [--freeze-steps N] [--grad-clip G] [--bleu-sentences N]';
+  '[--lr-scale R] [--freeze-steps N] [--grad-clip G] [--bleu-sentences N] [--save-dir DIR (a checkpoint per run and seed)]';
 
 const OPTIONS = {
   preset: { type: 'string' }, config: { type: 'string' }, compare: { type: 'string' }, seeds: { type: 'string' },
   steps: { type: 'string' }, out: { type: 'string' }, 'eval-every': { type: 'string' }, 'target-loss': { type: 'string' },
   'batch-tokens': { type: 'string' }, data: { type: 'string' }, 'data-seed': { type: 'string' }, vocab: { type: 'string' },
   warmup: { type: 'string' }, 'kappa-warmup': { type: 'string' }, 'lr-scale': { type: 'string' }, 'freeze-steps': { type: 'string' },
-  'grad-clip': { type: 'string' }, 'bleu-sentences': { type: 'string' },
+  'grad-clip': { type: 'string' }, 'bleu-sentences': { type: 'string' }, 'save-dir': { type: 'string' },
 } as const;
 
 const COMPARE = ['baseline', 'softmax', 'uniform'] as const;
@@ -80,7 +82,10 @@ function readConfig(path: string): ModelConfig {
 
 /** The compared runs: the weighted model first, then the comparison made from it. */
 export function comparedRuns(main: ModelConfig, compare: (typeof COMPARE)[number]): ComparedRun[] {
-  const weighted: ModelConfig = { ...main, variant: 'weighted', weighting: main.weighting === 'uniform' ? 'projected' : main.weighting };
+  // The file sets the model: one that cannot be the learned weighted run is refused, never silently changed.
+  if (main.variant !== 'weighted') throw new UsageError('--config: the first run of an experiment is the weighted model; give a config with "variant": "weighted" (the comparison is made from it)');
+  if (main.weighting === 'uniform') throw new UsageError('--config: "weighting": "uniform" learns no κ/α; the weighted run uses "projected" or "softmax" (compare with --compare uniform)');
+  const weighted: ModelConfig = { ...main };
   const other: ModelConfig = compare === 'baseline' ? { ...weighted, variant: 'baseline', weighting: 'projected' } : { ...weighted, weighting: compare };
   if (compare !== 'baseline' && weighted.weighting === compare) throw new UsageError(`--compare ${compare}: the weighted model already uses weighting "${compare}"`);
   return [{ label: 'weighted', config: weighted }, { label: compare, config: other }];
@@ -116,6 +121,11 @@ async function experiment(argv: string[]): Promise<number> {
     dataSeed: numberOption(v, 'data-seed', 1, { integer: true, min: 0, max: 0xffffffff }),
     vocab: numberOption(v, 'vocab', base.vocab, { integer: true, min: 260, max: 65536 }),
   };
+  const saveDir = typeof v['save-dir'] === 'string' ? resolveUserPath(v['save-dir']) : null;
+  if (saveDir) {
+    const dirProblem = outputPathProblem(join(saveDir, 'weighted-seed1.safetensors'), true);
+    if (dirProblem) throw new UsageError(`--save-dir ${saveDir}: ${dirProblem}`);
+  }
   const source = dataSourceOf(typeof v.data === 'string' ? v.data : 'builtin');
   let runs = comparedRuns(base, compare as (typeof COMPARE)[number]);
 
@@ -127,21 +137,35 @@ async function experiment(argv: string[]): Promise<number> {
   console.error(`experiment: adapter ${gpu.adapterName}; ${data.description}; ${runs.map((r) => r.label).join(' vs ')}, ${seedCount} seeds × ${steps} steps`);
   const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
   const started = performance.now();
+  const record = dataRecord(source, { seed: settings.dataSeed, vocab: settings.vocab, maxLen: base.maxLen, batchTokens: settings.batchTokens, devPairs: DEFAULT_DEV_PAIRS, devCount: data.devText.length });
+  // The report is rewritten (atomically) after every finished run, with "complete": false until the last,
+  // so a long experiment that is stopped keeps what it measured.
+  const write = (results: RunResult[], complete: boolean): ExperimentSummary => {
+    const summary = summarizeRuns(results, settings.targetLoss);
+    const report = {
+      kind: 'experiment', version: 1, complete, adapter: gpu.adapterName, seconds: (performance.now() - started) / 1000,
+      data: { ...record, description: data.description }, seeds, train, ...settings, runs: results, summary,
+    };
+    writeFileAtomic(out, reportJson(report));
+    return summary;
+  };
   const results = await runSeeds(gpu, data, runs, {
     seeds, train, evalEvery: settings.evalEvery, targetLoss: settings.targetLoss, bleuSentences: settings.bleuSentences,
     onProgress: (text) => console.error(`experiment: ${text}`),
+    onRunDone: (partial) => void write(partial, false),
+    // A checkpoint per run and seed, with the tokenizer and the data record `cli ablate` rebuilds the dev split from.
+    onTrained: saveDir ? async (trainer, label, seed) => {
+      const file = join(saveDir, `${label}-seed${seed}.safetensors`);
+      const ckpt = await trainer.checkpoint({ tokenizer: data.tokenizer.toJSON(), train: { ...train, seed }, data: record });
+      writeFileAtomic(file, encodeCheckpoint(ckpt));
+      console.error(`experiment: saved ${file}`);
+    } : undefined,
   });
-  const summary = summarizeRuns(results, settings.targetLoss);
-  const record = dataRecord(source, { seed: settings.dataSeed, vocab: settings.vocab, maxLen: base.maxLen, batchTokens: settings.batchTokens, devPairs: DEFAULT_DEV_PAIRS, devCount: data.devText.length });
-  const report = {
-    kind: 'experiment', version: 1, adapter: gpu.adapterName, seconds: (performance.now() - started) / 1000,
-    data: { ...record, description: data.description }, seeds, train, ...settings, runs: results, summary,
-  };
-  writeFileAtomic(out, reportJson(report));
+  const summary = write(results, true);
   for (const r of summary.runs) {
     const bleu = r.bleu ? `, dev BLEU ${r.bleu.mean.toFixed(1)} ± ${r.bleu.sd.toFixed(1)}` : '';
     const target = r.target ? `, reached dev loss ${settings.targetLoss} in ${r.target.reached}/${r.target.of} seeds${r.target.steps ? ` (step ${r.target.steps.mean.toFixed(0)} ± ${r.target.steps.sd.toFixed(0)})` : ''}` : '';
-    console.log(`${r.label}: dev loss ${r.devLoss.mean.toFixed(3)} ± ${r.devLoss.sd.toFixed(3)} over ${r.devLoss.n} seeds${bleu}${target}`);
+    console.log(`${r.label}: dev loss ${r.devLoss.mean.toFixed(3)} ± ${r.devLoss.sd.toFixed(3)} over ${r.devLoss.n} seed${r.devLoss.n === 1 ? '' : 's'}${bleu}${target}`);
   }
   for (const verdict of summary.verdicts) console.log(verdict.text);
   const stopped = results.flatMap((r) => r.seeds.filter((s) => s.stopped).map((s) => `${r.label} seed ${s.seed} stopped at ${s.stopped}`));

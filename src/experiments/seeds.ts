@@ -32,6 +32,10 @@ export interface SeedsOptions {
   bleuSentences: number;
   /** Progress lines for the user. */
   onProgress?: (text: string) => void;
+  /** Called after each finished run of a seed with the results so far (the runs' seeds lists grow). */
+  onRunDone?: (results: RunResult[]) => void;
+  /** Called with each trained model before it is freed (e.g. to save a checkpoint for the ablation). */
+  onTrained?: (trainer: Trainer, label: string, seed: number) => Promise<void>;
   /** Lets a host (the page's worker, the CLI's signal handling) breathe between steps. */
   yieldEvery?: () => Promise<void>;
 }
@@ -74,14 +78,16 @@ export async function runSeeds(gpu: Gpu, data: PreparedData, runs: readonly Comp
   for (const seed of options.seeds) {
     for (const [i, run] of runs.entries()) {
       options.onProgress?.(`${run.label}, seed ${seed}: training ${options.train.steps} steps`);
-      results[i].seeds.push(await trainOne(gpu, data, dev, run.config, seed, options));
+      results[i].seeds.push(await trainOne(gpu, data, dev, run, seed, options));
+      options.onRunDone?.(results);
     }
   }
   return results;
 }
 
-async function trainOne(gpu: Gpu, data: PreparedData, dev: EvalSet, config: ModelConfig, seed: number, options: SeedsOptions): Promise<SeedRun> {
+async function trainOne(gpu: Gpu, data: PreparedData, dev: EvalSet, run: ComparedRun, seed: number, options: SeedsOptions): Promise<SeedRun> {
   const { steps } = options.train;
+  const config = run.config;
   const trainer = new Trainer(gpu, config, { ...options.train, seed });
   const tracker = new BranchTracker();
   const tokensAt = new Map<number, number>();
@@ -110,6 +116,7 @@ async function trainOne(gpu: Gpu, data: PreparedData, dev: EvalSet, config: Mode
       await options.yieldEvery?.();
     }
     await trainer.flush();
+    await options.onTrained?.(trainer, run.label, seed);
   } finally {
     trainer.destroy();
   }

@@ -2,7 +2,7 @@
 // JSON reports have the documented shape and finite numbers; `cli train` records its data so `ablate`
 // rebuilds the dev split; --src/--ref pairs; a baseline checkpoint and one without a data record refused.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as experiment } from '../../src/cli/experiment.ts';
@@ -41,11 +41,14 @@ function allFinite(value: unknown, path = '$'): string[] {
 describe('cli experiment', () => {
   it('trains weighted and baseline over 2 seeds and writes curves, evaluations, targets, entropies and verdicts', async () => {
     const out = join(dir, 'report.json');
-    const r = await cli(experiment, [...MICRO, '--seeds', '2', '--steps', '20', '--eval-every', '10', '--target-loss', '100', '--bleu-sentences', '8', '--out', out]);
+    const saveDir = join(dir, 'runs');
+    mkdirSync(saveDir);
+    const r = await cli(experiment, [...MICRO, '--seeds', '2', '--steps', '20', '--eval-every', '10', '--target-loss', '100', '--bleu-sentences', '8', '--save-dir', saveDir, '--out', out]);
     expect(r.code, r.err).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(allFinite(report)).toEqual([]);
     expect(report.runs.map((x: { label: string }) => x.label)).toEqual(['weighted', 'baseline']);
+    expect(report.complete).toBe(true);
     for (const run of report.runs) {
       expect(run.seeds.map((s: { seed: number }) => s.seed)).toEqual([1, 2]);
       for (const s of run.seeds) {
@@ -71,6 +74,18 @@ describe('cli experiment', () => {
     expect(verdicts[0]).toMatch(/^weighted − baseline dev loss: [+−]\d+\.\d\d ± \d+\.\d\d over 2 seeds at step 20/);
     expect(verdicts[2]).toMatch(/over 2 seeds at \d+ tokens/);
     for (const v of verdicts) expect(r.log).toContain(v); // printed on stdout
+    // A checkpoint per run and seed, which `ablate` can take (it records the experiment's data).
+    expect(readdirSync(saveDir).sort()).toEqual(['baseline-seed1.safetensors', 'baseline-seed2.safetensors', 'weighted-seed1.safetensors', 'weighted-seed2.safetensors']);
+    const a = await cli(ablate, ['--checkpoint', join(saveDir, 'weighted-seed2.safetensors'), '--random-draws', '1', '--limit', '8', '--out', join(dir, 'seed2-ablation.json')]);
+    expect(a.code, a.err).toBe(0);
+    const ablation = JSON.parse(readFileSync(join(dir, 'seed2-ablation.json'), 'utf8'));
+    expect(ablation.step).toBe(20);
+    // The learned κ/α measured by ablate are the run's: its dev loss on the same split as the report's last evaluation.
+    const full = await cli(ablate, ['--checkpoint', join(saveDir, 'weighted-seed2.safetensors'), '--random-draws', '0', '--no-bleu', '--out', join(dir, 'seed2-full.json')]);
+    expect(full.code, full.err).toBe(0);
+    const loss = JSON.parse(readFileSync(join(dir, 'seed2-full.json'), 'utf8'));
+    expect(loss.learned.loss).toBeCloseTo(report.runs[0].seeds[1].evals[1].loss, 5);
+    expect(loss.learned.bleu).toBeNull(); // --no-bleu
   });
 
   it('compares with the softmax weighting, and refuses bad options before training', async () => {
