@@ -14,7 +14,7 @@ import { Trainer } from '../train/trainer.ts';
 import { prepareData, type TextPair } from '../train/data.ts';
 import { ablationProblem, runAblation } from '../experiments/ablation.ts';
 import { evalSet, type EvalSet } from '../experiments/measure.ts';
-import { readDataRecord, sourceOfRecord } from '../experiments/dataset.ts';
+import { readDataRecord, recordFromRunSpec, sourceOfRecord } from '../experiments/dataset.ts';
 import { numberOption, parseOptions, required, resolveUserPath, UsageError } from './args.ts';
 import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
 import { loadPairsFile, reportJson } from './experiment.ts';
@@ -84,8 +84,9 @@ function devPairs(v: Record<string, unknown>, ckpt: Checkpoint, tokenizer: Token
     if (pairs.length === 0) throw new UsageError(`--src ${srcPath}: no sentence pairs (empty lines are skipped)`);
     return { set: evalSet(tokenizer, limit === null ? pairs : pairs.slice(0, limit), maxLen), description: `${srcPath} / ${refPath}` };
   }
-  const record = readDataRecord(ckpt.extras[CHECKPOINT_EXTRAS.data]);
-  if (!record) throw new UsageError(`${path}: the checkpoint does not record its data (a checkpoint of \`cli train\` does), so its dev set cannot be rebuilt; give --src and --ref`);
+  // `cli train` and `cli experiment` record the data under "data"; the page stores its run spec.
+  const record = readDataRecord(ckpt.extras[CHECKPOINT_EXTRAS.data]) ?? recordFromRunSpec(ckpt.extras[CHECKPOINT_EXTRAS.run]);
+  if (!record) throw new UsageError(`${path}: the checkpoint does not record its data (checkpoints of \`cli train\`, \`cli experiment\` and of the page's built-in or synthetic data do), so its dev set cannot be rebuilt; give --src and --ref`);
   let source;
   try {
     source = sourceOfRecord(record, (p) => loadPairsFile(p, 'the recorded corpus'));
@@ -94,7 +95,7 @@ function devPairs(v: Record<string, unknown>, ckpt: Checkpoint, tokenizer: Token
     throw new UsageError((err as Error).message, { cause: err });
   }
   const data = prepareData(source, { seed: record.seed, vocab: record.vocab, maxLen: record.maxLen, batchTokens: record.batchTokens, devPairs: record.devPairs, tokenizer });
-  if (data.devText.length !== record.devCount) throw new UsageError(`${path}: the rebuilt dev split has ${data.devText.length} pairs, the checkpoint recorded ${record.devCount}; give --src and --ref`);
+  if (record.devCount !== undefined && data.devText.length !== record.devCount) throw new UsageError(`${path}: the rebuilt dev split has ${data.devText.length} pairs, the checkpoint recorded ${record.devCount}; give --src and --ref`);
   const description = `dev split of ${data.description} (data seed ${record.seed})`;
   if (limit !== null && limit < data.devText.length) return { set: evalSet(tokenizer, data.devText.slice(0, limit), maxLen), description: `${description}, first ${limit}` };
   return { set: evalSet(tokenizer, data.devText, maxLen, { batches: data.dev }), description };

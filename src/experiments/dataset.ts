@@ -21,7 +21,8 @@ export interface DataRecord {
   batchTokens: number;
   /** The dev split size asked of prepareData, and the one it made (a check when rebuilding). */
   devPairs: number;
-  devCount: number;
+  /** Absent in a record made from the page's run spec (then the rebuilt count is not checked). */
+  devCount?: number;
 }
 
 export function dataRecord(source: DataSource, settings: Omit<DataRecord, 'source' | 'direction' | 'path' | 'hash'>): DataRecord {
@@ -40,9 +41,26 @@ export function dataRecord(source: DataSource, settings: Omit<DataRecord, 'sourc
 export function readDataRecord(extra: unknown): DataRecord | null {
   if (typeof extra !== 'object' || extra === null) return null;
   const r = extra as Partial<DataRecord>;
-  const ints = ['seed', 'vocab', 'maxLen', 'batchTokens', 'devPairs', 'devCount'] as const;
+  const ints = ['seed', 'vocab', 'maxLen', 'batchTokens', 'devPairs'] as const;
   if (!['builtin', 'copy', 'reverse', 'pairs'].includes(r.source as string) || !ints.every((k) => Number.isInteger(r[k]))) return null;
+  if (r.devCount !== undefined && !Number.isInteger(r.devCount)) return null;
   return r as DataRecord;
+}
+
+/**
+ * The record of a page checkpoint, from the run spec it stores (extras "playground_run": model, train.seed,
+ * data.{source, vocab, batchTokens, devPairs}). An imported corpus is not in the checkpoint (its pairs are
+ * stripped): null then, as for anything that is not such a spec.
+ */
+export function recordFromRunSpec(spec: unknown): DataRecord | null {
+  const s = spec as { model?: { maxLen?: unknown }; train?: { seed?: unknown }; data?: { source?: { kind?: unknown; direction?: unknown }; vocab?: unknown; batchTokens?: unknown; devPairs?: unknown } } | null;
+  const kind = s?.data?.source?.kind;
+  if (kind !== 'builtin' && kind !== 'copy' && kind !== 'reverse') return null;
+  const direction = s!.data!.source!.direction === 'de-en' ? 'de-en' : 'en-de';
+  return readDataRecord({
+    source: kind, ...(kind === 'builtin' ? { direction } : {}),
+    seed: s!.train?.seed, vocab: s!.data!.vocab, maxLen: s!.model?.maxLen, batchTokens: s!.data!.batchTokens, devPairs: s!.data!.devPairs,
+  });
 }
 
 /** The DataSource of a record; `loadPairs` reads an imported file (its hash is checked here). */

@@ -104,11 +104,21 @@ describe('cli experiment', () => {
   });
 });
 
-describe('cli ablate', () => {
-  it('rebuilds the dev split recorded by cli train and writes learned / uniform / random / muted', async () => {
+/** A weighted checkpoint of `cli train` (20 steps of the copy task), made once for the ablate tests. */
+let trained: Promise<string> | null = null;
+function trainedCheckpoint(): Promise<string> {
+  trained ??= (async () => {
     const ckpt = join(dir, 'w.safetensors');
     const t = await cli(train, [...MICRO, '--steps', '20', '--eval-every', '0', '--log-every', '10', '--out', ckpt]);
     expect(t.code, t.err).toBe(0);
+    return ckpt;
+  })();
+  return trained;
+}
+
+describe('cli ablate', () => {
+  it('rebuilds the dev split recorded by cli train and writes learned / uniform / random / muted', async () => {
+    const ckpt = await trainedCheckpoint();
     expect(decodeCheckpoint(readFileSync(ckpt)).extras.data).toMatchObject({ source: 'copy', seed: 1, maxLen: 12, batchTokens: 256, devPairs: 500, devCount: 500 });
     const out = join(dir, 'ablation.json');
     const r = await cli(ablate, ['--checkpoint', ckpt, '--random-draws', '2', '--limit', '16', '--out', out]);
@@ -145,13 +155,24 @@ describe('cli ablate', () => {
   });
 
   it('reads --src/--ref, and refuses a checkpoint without a data record or of a baseline', async () => {
-    const ckpt = join(dir, 'w.safetensors'); // from the test above
+    const ckpt = await trainedCheckpoint();
     const decoded = decodeCheckpoint(readFileSync(ckpt));
     const bare = join(dir, 'bare.safetensors');
     writeFileSync(bare, encodeCheckpoint({ ...decoded, extras: { tokenizer: decoded.extras.tokenizer } }));
     const refused = await cli(ablate, ['--checkpoint', bare, '--out', join(dir, 'b.json')]);
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('does not record its data');
+
+    // A page checkpoint stores its run spec instead: the dev split is rebuilt from it.
+    const page = join(dir, 'page.safetensors');
+    const spec = { model: decoded.config, train: { seed: 1 }, data: { source: { kind: 'copy' }, vocab: 300, batchTokens: 256, devPairs: 500 } };
+    writeFileSync(page, encodeCheckpoint({ ...decoded, extras: { tokenizer: decoded.extras.tokenizer, playground_run: spec, data: 'synthetic copy task' } }));
+    const fromSpec = await cli(ablate, ['--checkpoint', page, '--random-draws', '0', '--no-bleu', '--out', join(dir, 'page.json')]);
+    expect(fromSpec.code, fromSpec.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'page.json'), 'utf8')).pairs).toBe(500);
+    const imported = { ...spec, data: { ...spec.data, source: { kind: 'pairs', name: 'my.tsv', pairs: [] } } };
+    writeFileSync(page, encodeCheckpoint({ ...decoded, extras: { tokenizer: decoded.extras.tokenizer, playground_run: imported } }));
+    expect((await cli(ablate, ['--checkpoint', page, '--out', join(dir, 'page2.json')])).code).toBe(2);
 
     writeFileSync(join(dir, 'dev.src'), '1 2 3\n4 5 6 7\n8 9\n');
     writeFileSync(join(dir, 'dev.ref'), '1 2 3\n4 5 6 7\n8 9\n');
