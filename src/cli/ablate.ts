@@ -17,7 +17,8 @@ import { evalSet, type EvalSet } from '../experiments/measure.ts';
 import { readDataRecord, recordFromRunSpec, sourceOfRecord } from '../experiments/dataset.ts';
 import { numberOption, parseOptions, required, resolveUserPath, UsageError } from './args.ts';
 import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
-import { loadPairsFile, reportJson } from './experiment.ts';
+import { loadPairsFile } from './experiment.ts';
+import { encodeReport, REPORT_VERSION, type AblationReportFile } from '../experiments/report.ts';
 
 const USAGE = 'npm run cli -- ablate --checkpoint F.safetensors [--src dev.en --ref dev.de] [--random-draws K] [--seed S] [--limit N (first N pairs)] [--no-bleu (dev loss only)] --out A.json';
 
@@ -120,8 +121,8 @@ async function ablate(argv: string[]): Promise<number> {
   const trainer = new Trainer(gpu, ckpt.config, { seed, steps: 1, warmup: 1, kappaWarmup: 1, lrScale: 1, freezeSteps: 0, gradClip: 0 }, { params: ckpt.params, step: ckpt.step });
   try {
     const result = await runAblation(trainer, set, { randomDraws, seed, bleu: v['no-bleu'] !== true, onProgress: (t) => console.error(`ablate: ${t}`) });
-    const report = { kind: 'ablation', version: 1, checkpoint: checkpointPath, step: ckpt.step, config: ckpt.config, adapter: gpu.adapterName, pairs: set.sources.length, data: description, seed, ...result };
-    writeFileAtomic(out, reportJson(report));
+    const report: AblationReportFile = { kind: 'ablation', version: REPORT_VERSION, checkpoint: checkpointPath, step: ckpt.step, config: ckpt.config, adapter: gpu.adapterName, pairs: set.sources.length, data: description, seed, ...result };
+    writeFileAtomic(out, encodeReport(report));
     const row = (name: string, loss: number, bleu: number | null) => console.log(`${name.padEnd(28)} dev loss ${loss.toFixed(4)}  BLEU ${bleu === null ? '—' : bleu.toFixed(2)}`);
     row('learned κ/α', result.learned.loss, result.learned.bleu);
     row('uniform 1/M', result.uniform.loss, result.uniform.bleu);

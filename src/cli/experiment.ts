@@ -4,8 +4,11 @@
 // --eval-every steps (dev loss, greedy BLEU on --bleu-sentences dev sentences). Writes a JSON report (per
 // run and seed: metrics curve, evaluations, steps-to-target, κ/α entropies and events; a summary with
 // mean ± sd and the verdicts) and prints the summary and the verdict lines on stdout; progress goes to
-// stderr. The code is src/experiments/, shared with the page. Exit codes: 0 done, 1 a run failed
-// (NaN/Inf, GPU fault), 2 bad arguments or paths (found before training).
+// stderr. The report (src/experiments/report.ts) is rewritten after every finished run with "complete":
+// false until the last, so an interrupted experiment keeps what it measured; --save-dir writes a checkpoint
+// per run and seed (LABEL-seedS.safetensors, with its data record) for `cli ablate`. The code is
+// src/experiments/, shared with the page. Exit codes: 0 done, 1 a run failed (NaN/Inf, GPU fault, I/O),
+// 2 bad arguments or paths (found before training).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheckpoint } from '../model/checkpoint.ts';
@@ -15,6 +18,7 @@ import { importCorpus } from '../data/import.ts';
 import { prepareData, type DataSource, type TextPair } from '../train/data.ts';
 import { runSeeds, summarizeRuns, type ComparedRun, type ExperimentSummary, type RunResult } from '../experiments/seeds.ts';
 import { dataRecord, DEFAULT_DEV_PAIRS } from '../experiments/dataset.ts';
+import { encodeReport, REPORT_VERSION, type ExperimentReportFile } from '../experiments/report.ts';
 import { numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
 import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
 
@@ -42,11 +46,6 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`experiment: ${err.message}`);
     return err instanceof UsageError ? 2 : 1;
   }
-}
-
-/** JSON with NaN / Infinity written as those strings (as `cli train`'s metrics). */
-export function reportJson(report: unknown): string {
-  return JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1) + '\n';
 }
 
 /** The pairs of a TSV corpus file (importCorpus's messages go to stderr); UsageError when unreadable. */
@@ -142,11 +141,11 @@ async function experiment(argv: string[]): Promise<number> {
   // so a long experiment that is stopped keeps what it measured.
   const write = (results: RunResult[], complete: boolean): ExperimentSummary => {
     const summary = summarizeRuns(results, settings.targetLoss);
-    const report = {
-      kind: 'experiment', version: 1, complete, adapter: gpu.adapterName, seconds: (performance.now() - started) / 1000,
+    const report: ExperimentReportFile = {
+      kind: 'experiment', version: REPORT_VERSION, complete, adapter: gpu.adapterName, seconds: (performance.now() - started) / 1000,
       data: { ...record, description: data.description }, seeds, train, ...settings, runs: results, summary,
     };
-    writeFileAtomic(out, reportJson(report));
+    writeFileAtomic(out, encodeReport(report));
     return summary;
   };
   const results = await runSeeds(gpu, data, runs, {

@@ -9,6 +9,7 @@ import { run as experiment } from '../../src/cli/experiment.ts';
 import { run as ablate } from '../../src/cli/ablate.ts';
 import { run as train } from '../../src/cli/train.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint.ts';
+import { decodeReport } from '../../src/experiments/report.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'experiments-cli-'));
 const CONFIG = { variant: 'weighted', weighting: 'projected', vocab: 300, dModel: 16, branches: 4, dFF: 32, encLayers: 1, decLayers: 1, maxLen: 12, dropout: 0, labelSmoothing: 0 };
@@ -49,6 +50,7 @@ describe('cli experiment', () => {
     expect(allFinite(report)).toEqual([]);
     expect(report.runs.map((x: { label: string }) => x.label)).toEqual(['weighted', 'baseline']);
     expect(report.complete).toBe(true);
+    expect(decodeReport(readFileSync(out, 'utf8')).kind).toBe('experiment'); // what the page reads
     for (const run of report.runs) {
       expect(run.seeds.map((s: { seed: number }) => s.seed)).toEqual([1, 2]);
       for (const s of run.seeds) {
@@ -133,6 +135,7 @@ describe('cli ablate', () => {
     expect(a.muted[0]).toEqual({ layer: 'enc.0', branch: 0, which: 'kappa', loss: expect.any(Number), bleu: expect.any(Number) });
     expect(a.muted.map((m: { which: string }) => m.which)).toContain('alpha');
     expect(a.pairs).toBe(16);
+    expect(decodeReport(readFileSync(out, 'utf8')).kind).toBe('ablation');
   });
 
   it('rebuilds the dev split of a TSV corpus by its recorded path and hash, and refuses a changed file', async () => {
