@@ -54,6 +54,16 @@ describe('GPU errors', () => {
     trainer.destroy();
   });
 
+  it('a translation the GPU refused rejects (GpuFaultError), never returns tokens read from zeros', async () => {
+    const gpu = await testGpu();
+    const trainer = new Trainer(gpu, config, options);
+    const translator = trainer.translator();
+    expect(await translator.translate([[5, 6, 7]], { maxLen: 4 })).toHaveLength(1);
+    trainer.params.buffer.destroy(); // as if the device had dropped it
+    await expect(translator.translate([[5, 6, 7]], { maxLen: 4 })).rejects.toThrow(/translate: the GPU reported an error.*GPU validation error/s);
+    trainer.destroy();
+  });
+
   it('a batch past a (lowered) binding limit is refused before compiling, naming the limit and what fits', async () => {
     const gpu = await testGpu();
     const small = withLimits(gpu, { maxStorageBufferBindingSize: 8 * 1024 });
