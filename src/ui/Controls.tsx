@@ -33,7 +33,7 @@ export function Controls() {
           {group === 'data' && (
             <>
               <CorpusInUse />
-              <CorpusImport onAccept={(pairs, name) => patchConfig(store, { imported: { name, pairs: pairs.map((p) => ({ src: p.source, tgt: p.target })) }, values: { ...values, data: 'imported' } })} />
+              <CorpusImport onAccept={(imported) => patchConfig(store, { imported, values: { ...values, data: 'imported' } })} />
             </>
           )}
         </fieldset>

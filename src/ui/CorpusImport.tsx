@@ -1,27 +1,32 @@
 // Import a sentence-pair corpus (TSV: source<TAB>target) from a file picker or by drag-and-drop. The
-// file is checked in full before anything changes: the report names rejected lines with their reasons,
-// and the corpus in use is replaced only when the user accepts the good lines.
+// file is parsed in the training worker (a 60 MB file would block the page for seconds), with its progress
+// shown, and checked in full before anything changes: the report names rejected lines with their reasons,
+// and the corpus in use is replaced only when the user accepts the good lines. The corpus is identified by
+// the hash of its pairs from then on (a checkpoint trained on it names it by that hash).
 import { useState, type DragEvent } from 'react';
-import { importCorpus, groupRejected, describeReason, formatLineList, type ImportResult, type Pair } from '../data/import.ts';
+import { groupRejected, describeReason, formatLineList } from '../data/import.ts';
+import { useClient } from './context.ts';
+import type { ImportedCorpus } from './schema.ts';
+import type { ImportedFile } from './training-client.ts';
 
 export interface CorpusImportProps {
-  /** Called with the accepted pairs and the file name; the caller switches its corpus then. */
-  onAccept(pairs: Pair[], name: string): void;
-}
-
-interface Pending {
-  name: string;
-  result: ImportResult;
+  /** Called with the accepted corpus; the caller switches its corpus then. */
+  onAccept(imported: ImportedCorpus): void;
 }
 
 export function CorpusImport({ onAccept }: CorpusImportProps) {
-  const [pending, setPending] = useState<Pending | null>(null);
+  const client = useClient();
+  const [pending, setPending] = useState<ImportedFile | null>(null);
+  const [reading, setReading] = useState<{ name: string; fraction: number } | null>(null);
   const [dragging, setDragging] = useState(false);
 
   async function load(file: File | undefined) {
     if (!file) return;
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    setPending({ name: file.name, result: importCorpus(bytes) });
+    setPending(null);
+    setReading({ name: file.name, fraction: 0 });
+    const got = await client.importCorpusFile(file, (fraction) => setReading({ name: file.name, fraction }));
+    setReading(null);
+    setPending(got);
   }
 
   function onDrop(event: DragEvent<HTMLDivElement>) {
@@ -47,6 +52,11 @@ export function CorpusImport({ onAccept }: CorpusImportProps) {
         Import a corpus (TSV, one <code>source⇥target</code> pair per line), or drop a file here:
         <input type="file" accept=".tsv,.txt,text/tab-separated-values,text/plain" data-testid="corpus-file" onChange={(e) => void load(e.target.files?.[0])} />
       </label>
+      {reading && (
+        <p className="hint" data-testid="import-progress" data-fraction={reading.fraction}>
+          importing {reading.name}: {Math.floor(reading.fraction * 100)}%
+        </p>
+      )}
       {pending && result && (
         <div data-testid="import-report" role={result.fatal ? 'alert' : 'status'}>
           <p>
@@ -64,8 +74,8 @@ export function CorpusImport({ onAccept }: CorpusImportProps) {
           )}
           {!result.fatal && (
             <p>
-              <button type="button" className="primary" data-testid="import-accept" onClick={() => (onAccept(result.pairs, pending.name), setPending(null))}>
-                {clean ? `Use these ${result.pairs.length} pairs` : `Keep the ${result.pairs.length} good pairs`}
+              <button type="button" className="primary" data-testid="import-accept" onClick={() => (onAccept({ name: pending.name, pairs: pending.pairs, hash: pending.hash ?? undefined }), setPending(null))}>
+                {clean ? `Use these ${pending.pairs.length} pairs` : `Keep the ${pending.pairs.length} good pairs`}
               </button>{' '}
               <button type="button" onClick={() => setPending(null)}>Cancel (keep the current corpus)</button>
             </p>

@@ -2,7 +2,6 @@
 // device the run can resume from its last autosave on a fresh worker and device.
 import { useState } from 'react';
 import { useClient, usePlayground, usePlaygroundStore } from './context.ts';
-import { readAutosave } from './autosave.ts';
 import { patchRun } from './store.ts';
 
 export function RunError() {
@@ -31,10 +30,8 @@ function ResumeAfterLoss() {
   const [problem, setProblem] = useState<string | null>(null);
   if (!autosave) return <p className="hint">There is no autosave of this run yet; reload the page to start again.</p>;
   const resume = () => {
-    readAutosave().then(
-      (record) => (record ? client.resumeFromAutosave(record, true) : setProblem('the autosave is gone')),
-      (err: unknown) => setProblem(err instanceof Error ? err.message : String(err)),
-    );
+    // This session's own autosave: never another tab's.
+    client.resumeAfterDeviceLoss().catch((err: unknown) => setProblem(err instanceof Error ? err.message : String(err)));
   };
   return (
     <p>

@@ -9,7 +9,7 @@ import { corpusHash, type ImportResult } from '../data/import.ts';
 import type { ConfigValues, ImportedCorpus } from './schema.ts';
 import { runSpecs } from './runs.ts';
 import { specWithPairs, specWithoutPairs } from '../train/spec.ts';
-import { autosaveStep, clearAutosave, writeAutosave, type AutosaveRecord, type AutosavedRun } from './autosave.ts';
+import { autosaveStep, deleteAutosave, newAutosaveKey, readAutosaveAt, tabId, writeAutosave, type AutosaveRecord, type AutosavedRun } from './autosave.ts';
 import { checkCheckpointFile } from './checkpoint-load.ts';
 import {
   addDevResult, appendMetrics, emptyRunMetrics, idleRates, idleTranslation, patchConfig, patchRun, patchRunView, truncateMetrics,
@@ -34,6 +34,10 @@ export class TrainingClient {
   /** Autosave in progress: the checkpoints received so far, by run id. */
   private autosaving: { step: number; received: Map<number, { bytes: Uint8Array; step: number }> } | null = null;
   private lastAutosaveStep = 0;
+  /** This session's own autosave slot (IndexedDB key); a new one for every start, load or resume. */
+  private autosaveKey: string | null = null;
+  /** The slot a resumed session came from: deleted once the session's own autosave replaces it (this tab's only). */
+  private resumedFrom: string | null = null;
   /** Start/load commands sent and not yet answered: what to show once the worker accepts one. */
   private request = 0;
   private pending: Pending | null = null;
@@ -189,8 +193,11 @@ export class TrainingClient {
     return checked.notice;
   }
 
-  /** Resume the autosaved runs (after a reload or a lost device: on a fresh worker and device). */
-  resumeFromAutosave(record: AutosaveRecord, freshWorker = false): void {
+  /**
+   * Resume autosaved runs (after a reload, from the list, or after a lost device: on a fresh worker and
+   * device). `key` is the record's slot; the resumed session autosaves into a new slot of its own.
+   */
+  resumeFromAutosave(record: AutosaveRecord, freshWorker = false, key: string | null = null): void {
     if (freshWorker) {
       this.worker.terminate();
       this.worker = this.spawn();
@@ -200,19 +207,28 @@ export class TrainingClient {
     const runs: LoadSpec[] = record.runs.map((r) => ({
       checkpoint: r.checkpoint, spec: this.lean(record.imported ? specWithPairs(r.spec, record.imported.pairs) : r.spec), id: r.id, label: r.label, file: `the autosave of ${r.label}`,
     }));
+    const ownSlot = key !== null && key.startsWith(`${tabId()}/`);
     this.propose(
       {
         runs: record.runs.map((r) => ({ id: r.id, label: r.label, metrics: truncateMetrics(r.metrics, r.step) })), focus: record.focus, autosave: { step, savedAt: record.savedAt },
-        values: record.values, imported: record.imported, lrScale: record.values.lrScale, autosaveStep: step,
+        values: record.values, imported: record.imported, lrScale: record.values.lrScale, autosaveStep: step, onAccepted: () => (this.resumedFrom = ownSlot ? key : null),
       },
       'checking the autosave…',
       (request) => ({ type: 'load', request, runs, paused: false }),
     );
   }
 
-  discardAutosave(): void {
-    void clearAutosave().catch(() => {});
-    patchRun(this.store, { autosave: null });
+  /** After a lost device: this session's own autosave (never another tab's), on a fresh worker and device. */
+  async resumeAfterDeviceLoss(): Promise<void> {
+    const key = this.autosaveKey;
+    const record = key ? await readAutosaveAt(key) : null;
+    if (!record) throw new Error('the autosave of this run is gone');
+    this.resumeFromAutosave(record, true, key);
+  }
+
+  /** Delete one autosave from this browser. */
+  discardAutosave(key: string): Promise<void> {
+    return deleteAutosave(key);
   }
 
   /** Test hook (e2e): the next step of every run gets a NaN gradient. */
@@ -234,6 +250,8 @@ export class TrainingClient {
     this.memory = null;
     this.autosaving = null;
     this.lastAutosaveStep = 0;
+    this.autosaveKey = runs.length > 0 ? newAutosaveKey() : null;
+    this.resumedFrom = null;
     const views: RunView[] = runs.map((r) => ({ id: r.id, label: r.label, info: null, state: 'preparing', error: null, rates: idleRates(), evaluating: false }));
     this.store.setState((s) => ({
       metrics: { runs: Object.fromEntries(runs.map((r) => [r.id, r.metrics])) },
@@ -359,10 +377,17 @@ export class TrainingClient {
       const got = pending.received.get(r.id)!;
       return { id: r.id, label: r.label, spec: specWithoutPairs(r.info!.spec!), checkpoint: got.bytes, step: got.step, metrics: truncateMetrics(metrics.runs[r.id] ?? emptyRunMetrics(), got.step) };
     });
-    const record: AutosaveRecord = { version: 1, savedAt: Date.now(), values: config.values, imported: config.imported, focus: run.focus, runs };
+    const record: AutosaveRecord = { version: 1, savedAt: Date.now(), values: config.values, imported: config.imported, focus: run.focus, runs, tabId: tabId() };
     const session = this.session;
-    writeAutosave(record).then(
-      () => session === this.session && patchRun(this.store, { autosave: { step: autosaveStep(record), savedAt: record.savedAt } }),
+    const key = this.autosaveKey ?? (this.autosaveKey = newAutosaveKey());
+    writeAutosave(key, record).then(
+      () => {
+        if (session !== this.session) return;
+        patchRun(this.store, { autosave: { step: autosaveStep(record), savedAt: record.savedAt } });
+        // The continued run's own autosave now holds everything the one it was resumed from did.
+        if (this.resumedFrom) void deleteAutosave(this.resumedFrom).catch(() => {});
+        this.resumedFrom = null;
+      },
       (err: unknown) => patchRun(this.store, { error: `Autosave failed (training goes on): ${err instanceof Error ? err.message : String(err)}` }),
     );
   }
