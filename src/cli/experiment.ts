@@ -18,6 +18,7 @@ import { importCorpus } from '../data/import.ts';
 import { prepareData, type DataSource, type TextPair } from '../train/data.ts';
 import { runSeeds, summarizeRuns, type ComparedRun, type ExperimentSummary, type RunResult } from '../experiments/seeds.ts';
 import { dataRecord, DEFAULT_DEV_PAIRS } from '../experiments/dataset.ts';
+import { parseSweep, sweepPoints, sweepRuns, SWEEP_PARAMS, type Sweep } from '../experiments/sweep.ts';
 import { encodeReport, REPORT_VERSION, type ExperimentReportFile } from '../experiments/report.ts';
 import { numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
 import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
@@ -26,14 +27,15 @@ const USAGE =
   'npm run cli -- experiment [--preset tiny|small|base | --config C.json] [--compare baseline|softmax|uniform] ' +
   '[--seeds N] [--steps N] --out report.json [--eval-every E] [--target-loss X] [--batch-tokens T] ' +
   '[--data builtin|de-en|copy|reverse|FILE.tsv] [--data-seed S] [--vocab V] [--warmup N] [--kappa-warmup N] ' +
-  '[--lr-scale R] [--freeze-steps N] [--grad-clip G] [--bleu-sentences N] [--save-dir DIR (a checkpoint per run and seed)]';
+  '[--lr-scale R] [--freeze-steps N] [--grad-clip G] [--bleu-sentences N] [--save-dir DIR (a checkpoint per run and seed)] ' +
+  `[--sweep NAME=V1,V2,... instead of --compare; NAME: ${SWEEP_PARAMS.join(', ')}]`;
 
 const OPTIONS = {
   preset: { type: 'string' }, config: { type: 'string' }, compare: { type: 'string' }, seeds: { type: 'string' },
   steps: { type: 'string' }, out: { type: 'string' }, 'eval-every': { type: 'string' }, 'target-loss': { type: 'string' },
   'batch-tokens': { type: 'string' }, data: { type: 'string' }, 'data-seed': { type: 'string' }, vocab: { type: 'string' },
   warmup: { type: 'string' }, 'kappa-warmup': { type: 'string' }, 'lr-scale': { type: 'string' }, 'freeze-steps': { type: 'string' },
-  'grad-clip': { type: 'string' }, 'bleu-sentences': { type: 'string' }, 'save-dir': { type: 'string' },
+  'grad-clip': { type: 'string' }, 'bleu-sentences': { type: 'string' }, 'save-dir': { type: 'string' }, sweep: { type: 'string' },
 } as const;
 
 const COMPARE = ['baseline', 'softmax', 'uniform'] as const;
@@ -126,7 +128,23 @@ async function experiment(argv: string[]): Promise<number> {
     if (dirProblem) throw new UsageError(`--save-dir ${saveDir}: ${dirProblem}`);
   }
   const source = dataSourceOf(typeof v.data === 'string' ? v.data : 'builtin');
-  let runs = comparedRuns(base, compare as (typeof COMPARE)[number]);
+  let sweep: Sweep | null = null;
+  if (typeof v.sweep === 'string') {
+    if (v.compare !== undefined) throw new UsageError('--sweep and --compare go separately (a sweep trains one weighted run per value)');
+    try {
+      sweep = parseSweep(v.sweep);
+    } catch (err) {
+      throw new UsageError((err as Error).message, { cause: err });
+    }
+    if (sweep.param === 'freeze-steps' && sweep.values.some((x) => (x as number) > steps)) throw new UsageError(`--sweep freeze-steps: a value exceeds --steps ${steps}`);
+  }
+  let runs: ComparedRun[];
+  try {
+    runs = sweep ? sweepRuns(base, sweep) : comparedRuns(base, compare as (typeof COMPARE)[number]);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message, { cause: err }); // a swept model that is not valid (dModel % M)
+  }
 
   const data = prepareData(source, { seed: settings.dataSeed, vocab: settings.vocab, maxLen: base.maxLen, batchTokens: settings.batchTokens });
   runs = runs.map((r) => ({ ...r, config: validateModelConfig({ ...r.config, vocab: data.tokenizer.vocabSize }) }));
@@ -140,10 +158,14 @@ async function experiment(argv: string[]): Promise<number> {
   // The report is rewritten (atomically) after every finished run, with "complete": false until the last,
   // so a long experiment that is stopped keeps what it measured.
   const write = (results: RunResult[], complete: boolean): ExperimentSummary => {
-    const summary = summarizeRuns(results, settings.targetLoss);
+    const summarized = summarizeRuns(results, settings.targetLoss);
+    // A sweep has no compared pair: its figure is the final dev loss/BLEU against the value.
+    const summary = sweep ? { ...summarized, verdicts: [] } : summarized;
     const report: ExperimentReportFile = {
       kind: 'experiment', version: REPORT_VERSION, complete, adapter: gpu.adapterName, seconds: (performance.now() - started) / 1000,
-      data: { ...record, description: data.description }, seeds, train, ...settings, runs: results, summary,
+      data: { ...record, description: data.description }, seeds, train, ...settings,
+      ...(sweep ? { sweep: { param: sweep.param, points: sweepPoints(sweep, summary).slice(0, results.length) } } : { compare: compare as string }),
+      runs: results, summary,
     };
     writeFileAtomic(out, encodeReport(report));
     return summary;

@@ -6,6 +6,7 @@ import type { TrainerOptions } from '../train/trainer.ts';
 import type { AblationReport } from './ablation.ts';
 import type { DataRecord } from './dataset.ts';
 import type { ExperimentSummary, RunResult } from './seeds.ts';
+import type { SweepParam, SweepPoint } from './sweep.ts';
 
 export const REPORT_VERSION = 1;
 
@@ -25,6 +26,10 @@ export interface ExperimentReportFile {
   batchTokens: number;
   dataSeed: number;
   vocab: number;
+  /** What the weighted model was compared with (absent for a sweep). */
+  compare?: string;
+  /** A sweep: the setting, and the final dev loss/BLEU against its values (runs in the same order). */
+  sweep?: { param: SweepParam; points: SweepPoint[] };
   runs: RunResult[];
   summary: ExperimentSummary;
 }

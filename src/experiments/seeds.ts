@@ -18,6 +18,8 @@ import { evalSet, measure, type EvalSet } from './measure.ts';
 export interface ComparedRun {
   label: string;
   config: ModelConfig;
+  /** Training settings of this run that differ from the shared ones (a sweep over κ/α warm-up, ...). */
+  train?: Partial<Omit<TrainerOptions, 'seed' | 'steps'>>;
 }
 
 export interface SeedsOptions {
@@ -68,13 +70,14 @@ export interface SeedRun {
 export interface RunResult {
   label: string;
   config: ModelConfig;
+  train?: ComparedRun['train'];
   seeds: SeedRun[];
 }
 
 /** Train every run for every seed. Runs are trained one after another (one model on the GPU at a time). */
 export async function runSeeds(gpu: Gpu, data: PreparedData, runs: readonly ComparedRun[], options: SeedsOptions): Promise<RunResult[]> {
   const dev = evalSet(data.tokenizer, data.devText, Math.min(...runs.map((r) => r.config.maxLen)), { batches: data.dev, bleuSentences: options.bleuSentences });
-  const results: RunResult[] = runs.map((r) => ({ label: r.label, config: r.config, seeds: [] }));
+  const results: RunResult[] = runs.map((r) => ({ label: r.label, config: r.config, ...(r.train ? { train: r.train } : {}), seeds: [] }));
   for (const seed of options.seeds) {
     for (const [i, run] of runs.entries()) {
       options.onProgress?.(`${run.label}, seed ${seed}: training ${options.train.steps} steps`);
@@ -88,7 +91,7 @@ export async function runSeeds(gpu: Gpu, data: PreparedData, runs: readonly Comp
 async function trainOne(gpu: Gpu, data: PreparedData, dev: EvalSet, run: ComparedRun, seed: number, options: SeedsOptions): Promise<SeedRun> {
   const { steps } = options.train;
   const config = run.config;
-  const trainer = new Trainer(gpu, config, { ...options.train, seed });
+  const trainer = new Trainer(gpu, config, { ...options.train, ...run.train, seed });
   const tracker = new BranchTracker();
   const tokensAt = new Map<number, number>();
   const curve: CurvePoint[] = [], evals: EvalPoint[] = [];

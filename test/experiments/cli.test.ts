@@ -103,6 +103,18 @@ describe('cli experiment', () => {
     expect(report.runs.map((x: { config: { weighting: string } }) => x.config.weighting)).toEqual(['projected', 'softmax']);
     expect(report.runs[0].seeds[0].evals).toHaveLength(1); // only the last step
     expect(report.summary.verdicts[0].text).toContain('no clear difference (one seed');
+    expect(report.compare).toBe('softmax');
+
+    const sweepOut = join(dir, 'sweep.json');
+    const sw = await cli(experiment, [...MICRO, '--sweep', 'kappa-warmup=2,8', '--seeds', '1', '--steps', '4', '--eval-every', '0', '--bleu-sentences', '0', '--out', sweepOut]);
+    expect(sw.code, sw.err).toBe(0);
+    const swept = JSON.parse(readFileSync(sweepOut, 'utf8'));
+    expect(swept.runs.map((x: { label: string; train: unknown }) => [x.label, x.train])).toEqual([['kappa-warmup=2', { kappaWarmup: 2 }], ['kappa-warmup=8', { kappaWarmup: 8 }]]);
+    expect(swept.sweep.param).toBe('kappa-warmup');
+    expect(swept.sweep.points.map((p: { value: number; devLoss: { n: number } }) => [p.value, p.devLoss.n])).toEqual([[2, 1], [8, 1]]);
+    expect(swept.summary.verdicts).toEqual([]);
+    expect(sw.log).toContain('kappa-warmup=8: dev loss');
+    expect((await cli(experiment, [...MICRO, '--sweep', 'kappa-warmup=2', '--compare', 'baseline', '--out', sweepOut])).code).toBe(2);
   });
 });
 
