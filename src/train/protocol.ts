@@ -7,8 +7,9 @@ import type { ModelConfig } from '../model/config.ts';
 import type { DataSource } from './data.ts';
 import type { StepMetrics, TrainerOptions } from './trainer.ts';
 import type { ImportResult } from '../data/import.ts';
+import type { DeviceLimits } from '../model/limits.ts';
 
-export type { StepMetrics, TrainerOptions, DataSource, ModelConfig };
+export type { StepMetrics, TrainerOptions, DataSource, ModelConfig, DeviceLimits };
 
 /** An imported corpus' sentence pairs. */
 export type TextPairs = { src: string; tgt: string }[];
@@ -124,7 +125,8 @@ export interface RunRates {
 
 /** Worker → page. */
 export type WorkerMessage =
-  | { type: 'ready'; adapter: string; features: string[]; memory: DeviceMemory }
+  /** `limits`: the device's, which the page's form checks a config against (src/model/limits.ts). */
+  | { type: 'ready'; adapter: string; features: string[]; memory: DeviceMemory; limits: DeviceLimits }
   | { type: 'gpu-unavailable'; message: string }
   /** The session's status; `step`: the last step reported (of the furthest run); `memory`: the device's. */
   | { type: 'status'; status: RunStatus; step: number; memory: DeviceMemory }

@@ -6,6 +6,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import { CHECKPOINT_EXTRAS as EXTRAS, decodeCheckpoint, encodeCheckpoint } from '../model/checkpoint.ts';
 import { validateModelConfig, type ModelConfig } from '../model/config.ts';
+import { assertConfigFitsDevice, type DeviceLimits } from '../model/limits.ts';
 import { Tokenizer } from '../data/tokenizer.ts';
 import { corpusBleu } from '../data/bleu.ts';
 import { Trainer, type Batch, type StepMetrics } from './trainer.ts';
@@ -56,16 +57,17 @@ export interface RunPlan {
 }
 
 /** A fresh run: its spec checked, its data prepared (or shared). */
-export function planFresh(raw: RunSpec, cache: DataCache): RunPlan {
+export function planFresh(raw: RunSpec, cache: DataCache, limits: DeviceLimits | null = null): RunPlan {
   const where = `run "${typeof raw?.label === 'string' ? raw.label : '?'}"`;
   const spec = checkCorpus(checkRunSpec(raw, where), where);
   const data = cache.get(spec);
   const config = validateModelConfig({ ...spec.model, vocab: data.tokenizer.vocabSize }, `${where} config`);
+  assertConfigFitsDevice(config, limits, { batchTokens: spec.data.batchTokens }, `${where}: its model`);
   return { id: spec.id, label: spec.label, spec: { ...spec, model: config }, config, train: spec.train, tokenizer: data.tokenizer, data, restore: null, tokensSeen: 0 };
 }
 
 /** A run from a checkpoint; `load.spec` (to continue training) must describe the same model. */
-export function planRestore(load: LoadSpec, cache: DataCache): RunPlan {
+export function planRestore(load: LoadSpec, cache: DataCache, limits: DeviceLimits | null = null): RunPlan {
   const where = load.file ? `"${load.file}"` : `checkpoint of "${load.spec?.label ?? load.label}"`;
   const ckpt = decodeCheckpoint(load.checkpoint, where);
   if (ckpt.step > MAX_STEP) throw new Error(`${where}: its step ${ckpt.step} is beyond ${MAX_STEP}: not a run this playground can continue`);
@@ -80,6 +82,7 @@ export function planRestore(load: LoadSpec, cache: DataCache): RunPlan {
   if (tokenizer.vocabSize !== ckpt.config.vocab) throw new Error(`${where}: its tokenizer has ${tokenizer.vocabSize} tokens but the model a vocabulary of ${ckpt.config.vocab}`);
   const spec = load.spec ? checkCorpus(checkRunSpec(load.spec, where), where) : null;
   if (spec) assertSameModel(spec.model, ckpt.config, where);
+  assertConfigFitsDevice(ckpt.config, limits, spec ? { batchTokens: spec.data.batchTokens } : {}, `${where}: its model`);
   const train = spec?.train ?? { seed: 0, gradClip: 0, lrScale: 1, warmup: 1, kappaWarmup: 1, steps: ckpt.step, freezeSteps: 0 };
   let data: PreparedData | null;
   try {

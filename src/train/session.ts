@@ -52,10 +52,10 @@ export class Session {
     switch (message.type) {
       case 'start':
         this.lrScaleSinceStart = null;
-        return this.begin(message.request ?? 0, message.paused, (cache) => message.runs.map((spec) => planFresh(this.withCorpus(spec), cache)), false);
+        return this.begin(message.request ?? 0, message.paused, (cache) => message.runs.map((spec) => planFresh(this.withCorpus(spec), cache, this.gpu.limits)), false);
       case 'load':
         this.lrScaleSinceStart = null;
-        return this.begin(message.request ?? 0, message.paused, (cache) => message.runs.map((load) => planRestore({ ...load, spec: load.spec && this.withCorpus(load.spec) }, cache)), true);
+        return this.begin(message.request ?? 0, message.paused, (cache) => message.runs.map((load) => planRestore({ ...load, spec: load.spec && this.withCorpus(load.spec) }, cache, this.gpu.limits)), true);
       case 'import':
         return void importInWorker(message, this.post, this.corpora);
       case 'corpus':

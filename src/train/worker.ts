@@ -15,7 +15,9 @@ async function acquire(): Promise<Session | null> {
     const features = [f.timestampQuery && 'timestamp-query', f.shaderF16 && 'shader-f16', f.subgroups && 'subgroups'].filter(
       (x): x is string => typeof x === 'string',
     );
-    post({ type: 'ready', adapter: gpu.adapterName, features, memory: { liveBytes: gpu.memory.liveBytes, liveBuffers: gpu.memory.liveBuffers } });
+    const { maxStorageBufferBindingSize, maxBufferSize, maxComputeWorkgroupsPerDimension } = gpu.limits;
+    const limits = { maxStorageBufferBindingSize, maxBufferSize, maxComputeWorkgroupsPerDimension };
+    post({ type: 'ready', adapter: gpu.adapterName, features, memory: { liveBytes: gpu.memory.liveBytes, liveBuffers: gpu.memory.liveBuffers }, limits });
     return new Session(gpu, post);
   } catch (err) {
     post({ type: 'gpu-unavailable', message: err instanceof Error ? err.message : String(err) });

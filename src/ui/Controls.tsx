@@ -19,7 +19,8 @@ export function Controls() {
   const status = usePlayground((s) => s.run.status);
   const store = usePlaygroundStore();
   const locked = configLocked(status);
-  const checked = validate(values, imported);
+  const limits = usePlayground((s) => (s.run.gpu.state === 'ready' ? (s.run.gpu.limits ?? null) : null));
+  const checked = validate(values, imported, limits);
   const set = (field: Field, value: string | number) => patchConfig(store, { values: withField(values, field.name, value) });
   return (
     <form className="controls" onSubmit={(e) => e.preventDefault()} data-testid="controls">

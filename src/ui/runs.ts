@@ -4,6 +4,7 @@
 // softmax and with uniform κ/α as well. Same data, same seed, same schedule.
 import type { RunSpec } from '../train/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
+import type { DeviceLimits } from '../model/limits.ts';
 import { validate, type ConfigValues, type ImportedCorpus } from './schema.ts';
 
 export type RunsValidation = { ok: true; specs: RunSpec[] } | { ok: false; errors: string[] };
@@ -25,8 +26,8 @@ export function comparisonModels(primary: ModelConfig, compare: ConfigValues['co
 }
 
 /** Validate the configuration and build the specs of every run it asks for (ids 0, 1, ...). */
-export function runSpecs(values: ConfigValues, imported: ImportedCorpus | null): RunsValidation {
-  const checked = validate(values, imported);
+export function runSpecs(values: ConfigValues, imported: ImportedCorpus | null, limits: DeviceLimits | null = null): RunsValidation {
+  const checked = validate(values, imported, limits);
   if (!checked.ok) return checked;
   const specs = comparisonModels(checked.spec.model, values.compare).map((model, id) => ({ ...checked.spec, id, model }));
   const labels = diffLabels(specs.map((s) => s.model));

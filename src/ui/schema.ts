@@ -2,6 +2,7 @@
 // name, type, default, range or options and a description. The schema drives the controls, validation,
 // the run spec sent to the worker and the shareable URL hash.
 import { PRESETS, ConfigError, validateModelConfig, type ModelConfig, type Variant, type Weighting } from '../model/config.ts';
+import { checkConfigForDevice, type DeviceLimits } from '../model/limits.ts';
 import type { RunSpec, DataSource } from '../train/protocol.ts';
 import { SPEC_RANGES } from '../train/spec.ts';
 
@@ -163,8 +164,12 @@ export interface ImportedCorpus {
 
 export type Validation = { ok: true; spec: RunSpec } | { ok: false; errors: string[] };
 
-/** Check every field and the combinations (model.md's config contract); build the worker's run spec. */
-export function validate(values: ConfigValues, imported: ImportedCorpus | null): Validation {
+/**
+ * Check every field and the combinations (model.md's config contract) and what the kernels and this GPU
+ * can run (src/model/limits.ts: `limits` are the device's once the worker reported them, else only the
+ * kernels' own limits); build the worker's run spec.
+ */
+export function validate(values: ConfigValues, imported: ImportedCorpus | null, limits: DeviceLimits | null = null): Validation {
   const errors = FIELDS.map((f) => fieldError(f, values[f.name])).filter((e): e is string => e !== null);
   if (values.data === 'imported' && !imported) errors.push('Import a corpus first (or choose another data source)');
   if (values.freezeSteps > values.steps) errors.push('Freeze κ/α last must not exceed Steps');
@@ -172,6 +177,7 @@ export function validate(values: ConfigValues, imported: ImportedCorpus | null):
   try {
     const { variant, weighting, vocab, dModel, branches, dFF, encLayers, decLayers, maxLen, dropout, labelSmoothing } = values;
     model = validateModelConfig({ variant, weighting, vocab, dModel, branches, dFF, encLayers, decLayers, maxLen, dropout, labelSmoothing }, 'model');
+    if (Number.isInteger(values.batchTokens)) for (const p of checkConfigForDevice(model, limits, { batchTokens: values.batchTokens })) errors.push(p.message);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     errors.push(err.message);

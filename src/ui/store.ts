@@ -4,12 +4,12 @@
 // one run, or several side by side (comparison mode); the focused run is the one whose κ/α charts and
 // dev samples are shown and that translates. Components read the store with one selector per field.
 import { createStore } from 'zustand/vanilla';
-import type { AttentionMaps, DeviceMemory, DevResult, RunInfo, RunRates, RunState, RunStatus, StepMetrics } from '../train/protocol.ts';
+import type { AttentionMaps, DeviceLimits, DeviceMemory, DevResult, RunInfo, RunRates, RunState, RunStatus, StepMetrics } from '../train/protocol.ts';
 import { defaultValues, type ConfigValues, type ImportedCorpus } from './schema.ts';
 
 export type GpuState =
   | { state: 'probing' }
-  | { state: 'ready'; adapter: string; features: string[] }
+  | { state: 'ready'; adapter: string; features: string[]; limits?: DeviceLimits }
   | { state: 'unavailable'; message: string };
 
 export interface TranslationState {

@@ -69,7 +69,8 @@ export class TrainingClient {
     const { status } = this.store.getState().run;
     if (status === 'paused' && !paused) return this.send({ type: 'resume' });
     const { values, imported } = this.store.getState().config;
-    const checked = runSpecs(values, imported);
+    const { gpu } = this.store.getState().run;
+    const checked = runSpecs(values, imported, gpu.state === 'ready' ? (gpu.limits ?? null) : null);
     if (!checked.ok) return patchRun(this.store, { error: checked.errors.join('; ') });
     const { lrScale } = this.store.getState().run;
     const runs = checked.specs.map((s) => ({ ...s, train: { ...s.train, lrScale } }));
@@ -263,7 +264,7 @@ export class TrainingClient {
   private receive(m: WorkerMessage): void {
     switch (m.type) {
       case 'ready':
-        return patchRun(this.store, { gpu: { state: 'ready', adapter: m.adapter, features: m.features }, gpuMemory: m.memory });
+        return patchRun(this.store, { gpu: { state: 'ready', adapter: m.adapter, features: m.features, limits: m.limits }, gpuMemory: m.memory });
       case 'gpu-unavailable':
         return patchRun(this.store, { gpu: { state: 'unavailable', message: m.message } });
       case 'status':

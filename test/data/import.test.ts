@@ -190,3 +190,29 @@ describe('corpus CLI', () => {
     expect((await cli(['--direction', 'sideways', '--import', 'x'])).code).toBe(2);
   });
 });
+
+describe('corpusHash and import progress', () => {
+  it('identifies a corpus by its pairs (FNV-1a 64 over the UTF-16 code units), not its name', async () => {
+    const { corpusHash } = await import('../../src/data/import.ts');
+    // Reference: FNV-1a 64 with BigInt over the bytes a\0 \t\0 b\0 \n\0.
+    let h = 0xcbf29ce484222325n;
+    for (const b of [0x61, 0, 0x09, 0, 0x62, 0, 0x0a, 0]) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    expect(corpusHash([{ src: 'a', tgt: 'b' }])).toBe(h.toString(16).padStart(16, '0'));
+    const pairs = [{ src: 'ein Haus', tgt: 'a house' }, { src: 'Grüße 👋', tgt: 'greetings' }];
+    expect(corpusHash(pairs)).toMatch(/^[0-9a-f]{16}$/);
+    expect(corpusHash(pairs)).toBe(corpusHash(pairs.map((p) => ({ ...p }))));
+    expect(corpusHash(pairs)).not.toBe(corpusHash([pairs[1], pairs[0]]));
+    expect(corpusHash(pairs)).not.toBe(corpusHash([{ src: 'ein Haus', tgt: 'a houses' }, pairs[1]]));
+  });
+
+  it('reports the fraction of the file read, rising to 1', async () => {
+    const { importCorpus } = await import('../../src/data/import.ts');
+    const text = Array.from({ length: 20000 }, (_, i) => `source ${i}\ttarget ${i}`).join('\n');
+    const seen: number[] = [];
+    const result = importCorpus(new TextEncoder().encode(text), { onProgress: (f) => seen.push(f) });
+    expect(result.pairs).toHaveLength(20000);
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.every((f, i) => f > 0 && f <= 1 && (i === 0 || f >= seen[i - 1]))).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+  });
+});

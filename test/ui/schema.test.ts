@@ -150,3 +150,20 @@ describe('validate', () => {
     expect(result.errors.join('\n')).toMatch(/Import a corpus first/);
   });
 });
+
+describe('validate checks what the kernels and the GPU can run (src/model/limits.ts)', () => {
+  it("refuses a head wider than the attention kernel's, naming the nearest valid value", () => {
+    const checked = validate({ ...microValues(), preset: 'custom', dModel: 256, branches: 2, dFF: 512 }, null);
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.errors.join('\n')).toMatch(/dModel\/branches = 128 exceeds the attention kernel's head width 64: use branches ≥ 4/);
+  });
+
+  it("refuses, with the device's limits, a batch whose logits exceed one storage binding", () => {
+    const limits = { maxStorageBufferBindingSize: 1024 * 1024, maxBufferSize: 256 * 1024 * 1024, maxComputeWorkgroupsPerDimension: 65535 };
+    const values = { ...microValues(), batchTokens: 4096 };
+    expect(validate(values, null).ok).toBe(true);
+    const checked = validate(values, null, limits);
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.errors.join('\n')).toMatch(/more than one storage binding of this GPU .*: use batchTokens ≤ \d+/);
+  });
+});
