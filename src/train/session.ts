@@ -107,7 +107,10 @@ export class Session {
     const resets = this.resets;
     void this.exclusive(async () => {
       if (resets !== this.resets) return; // reset meanwhile
-      if (this.lostMessage) throw new Error(`${this.lostMessage}. Reload the page (or resume from the autosave) to get a new GPU device.`);
+      if (this.lostMessage) {
+        this.post({ type: 'rejected', request, message: `${this.lostMessage}. Reload the page (or resume from the autosave) to get a new GPU device.` });
+        return;
+      }
       let plans: RunPlan[];
       try {
         plans = plan(new DataCache((text) => this.post({ type: 'progress', text })));

@@ -133,6 +133,8 @@ export class TrainingClient {
 
   /** Drop the runs now; the worker says 'idle' once it has freed them (without a device: at once). */
   reset(): void {
+    this.pending = null; // the worker drops a start or load not begun before the reset: no answer comes
+    patchRun(this.store, { progress: null });
     this.beginSession([]);
     patchRun(this.store, { status: this.store.getState().run.gpu.state === 'ready' ? 'resetting' : 'idle' });
     this.send({ type: 'reset' });
