@@ -89,8 +89,7 @@ test('a corrupt autosave record is reported by what is wrong, offered for deleti
     const spec = { id: 0, label: 'weighted', model: {}, train: {}, data: { source: { kind: 'copy' } } };
     const run = { id: 0, label: 'weighted', spec, checkpoint: new Uint8Array([8, 0, 0, 0, 0, 0, 0, 0, 123]), step: 40, metrics: { steps: [1], loss: [2], lr: [0], gradNorm: [1], tokens: [5], branches: [], dev: [] } };
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('weighted-transformer-playground', 1);
-      r.onupgradeneeded = () => r.result.createObjectStore('autosave');
+      const r = indexedDB.open('weighted-transformer-playground'); // as the page made it
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     });
@@ -184,4 +183,24 @@ test('importing a 10 MB corpus and starting a run on it leave the page responsiv
   console.log(`[e2e] preparing a run on ${lines.length} pairs: ${shown.length} frames, the longest gap ${Math.max(...prepGaps).toFixed(0)} ms; progress: ${[...new Set(shown.map(([, x]) => x))].slice(0, 4).join(' | ')} …`);
   expect(shown.length).toBeGreaterThan(3);
   expect(Math.max(...prepGaps)).toBeLessThan(200);
+});
+
+test('a run on an imported corpus resumes after a reload: its pairs, stored apart by hash, come back', async ({ page }) => {
+  await page.goto('/?e2e=micro#evalEvery=0&autosaveEvery=2');
+  await expect(page.getByTestId('adapter')).toContainText(/swiftshader/i);
+  const path = test.info().outputPath('numbers.tsv');
+  writeFileSync(path, Array.from({ length: 300 }, (_, i) => `${i % 7} ${i % 11} ${i}\t${i} ${i % 11} ${i % 7}`).join('\n'));
+  await page.getByTestId('corpus-file').setInputFiles(path);
+  await page.getByTestId('import-accept').click();
+  await expect(page.getByTestId('corpus-in-use')).toContainText('numbers.tsv');
+  await trainUntilAutosaved(page, 2);
+  const hash = await page.evaluate(() => window.__playground!.getState().config.imported!.hash);
+  expect(hash).toMatch(/^[0-9a-f]{16}$/);
+  await page.reload();
+  await expect(page.getByTestId('resume-offer')).toBeVisible();
+  await page.getByTestId('resume-autosave').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
+  await expect(page.getByTestId('corpus-in-use')).toContainText('numbers.tsv (300 training pairs)');
+  expect(await page.evaluate(() => window.__playground!.getState().run.runs[0].info!.spec!.data.source)).toEqual({ kind: 'pairs', name: 'numbers.tsv', hash, pairs: [] });
+  await page.getByTestId('pause').click();
 });

@@ -14,6 +14,8 @@ import type { RunMetrics } from './store.ts';
 
 const DB_NAME = 'weighted-transformer-playground';
 const STORE = 'autosave';
+/** Imported corpora by hash, stored once (not cloned into every autosave: 456k pairs take the page's main thread). */
+const CORPORA = 'corpora';
 export const AUTOSAVE_VERSION = 1;
 /** Autosaves kept in this browser (the newest; older ones are deleted when a newer one is written). */
 export const MAX_AUTOSAVES = 5;
@@ -65,19 +67,21 @@ export function newAutosaveKey(): string {
 function openDb(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     if (typeof indexedDB === 'undefined') return reject(new Error('this browser has no IndexedDB'));
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    const request = indexedDB.open(DB_NAME, 2);
+    request.onupgradeneeded = () => {
+      for (const name of [STORE, CORPORA]) if (!request.result.objectStoreNames.contains(name)) request.result.createObjectStore(name);
+    };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error ?? new Error('IndexedDB could not be opened'));
   });
 }
 
-async function withStore<T>(mode: IDBTransactionMode, request: (store: IDBObjectStore) => IDBRequest | void): Promise<T> {
+async function withStore<T>(mode: IDBTransactionMode, request: (store: IDBObjectStore) => IDBRequest | void, name = STORE): Promise<T> {
   const db = await openDb();
   try {
     return await new Promise<T>((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const result = request(tx.objectStore(STORE));
+      const tx = db.transaction(name, mode);
+      const result = request(tx.objectStore(name));
       tx.oncomplete = () => resolve(result ? (result.result as T) : (undefined as T));
       tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
       tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted (storage full?)'));
@@ -87,19 +91,66 @@ async function withStore<T>(mode: IDBTransactionMode, request: (store: IDBObject
   }
 }
 
-/** Every stored record by key, raw. */
+/** Every stored record by key, raw, with its imported corpus' pairs put back from the corpora store. */
 async function readAll(): Promise<[string, unknown][]> {
+  const raw = await readRaw();
+  const values = raw.map(([, v]) => v);
+  const keys = raw.map(([k]) => k);
+  const corpora = new Map<string, unknown>();
+  for (const raw of values) {
+    const hash = storedCorpusHash(raw);
+    if (hash && !corpora.has(hash)) corpora.set(hash, await withStore<unknown>('readonly', (s) => s.get(hash), CORPORA));
+  }
+  return keys.map((k, i) => {
+    const raw = values[i] as AutosaveRecord;
+    const hash = storedCorpusHash(raw);
+    const stored = hash ? (corpora.get(hash) as { pairs?: unknown } | undefined) : undefined;
+    // A corpus that is gone leaves the record's pairs empty: checkAutosave then says its hash does not match.
+    return [String(k), hash && stored ? { ...raw, imported: { ...raw.imported, pairs: stored.pairs } } : raw];
+  });
+}
+
+/** Every stored record by key, as stored (an imported corpus' pairs apart). */
+async function readRaw(): Promise<[string, unknown][]> {
   const [keys, values] = await Promise.all([withStore<IDBValidKey[]>('readonly', (s) => s.getAllKeys()), withStore<unknown[]>('readonly', (s) => s.getAll())]);
   return keys.map((k, i) => [String(k), values[i]]);
 }
 
+/** The hash of a record's imported corpus when its pairs are stored apart (pairs: []). */
+function storedCorpusHash(raw: unknown): string | null {
+  const imported = (raw as Partial<AutosaveRecord> | null)?.imported;
+  return imported && typeof imported.hash === 'string' && Array.isArray(imported.pairs) && imported.pairs.length === 0 ? imported.hash : null;
+}
+
+/** Corpora this page wrote to the corpora store already (each is written once). */
+const writtenCorpora = new Set<string>();
+
 /** Write a session's autosave into its own slot; then only the MAX_AUTOSAVES newest are kept. */
 export async function writeAutosave(key: string, record: AutosaveRecord): Promise<void> {
+  const imported = record.imported;
+  if (imported?.hash && imported.pairs.length > 0) {
+    if (!writtenCorpora.has(imported.hash)) {
+      await withStore('readwrite', (s) => s.put({ name: imported.name, pairs: imported.pairs }, imported.hash!), CORPORA);
+      writtenCorpora.add(imported.hash);
+    }
+    record = { ...record, imported: { ...imported, pairs: [] } };
+  }
   await withStore('readwrite', (s) => s.put(record, key));
-  const all = await readAll();
+  const all = await readRaw();
   const savedAt = (raw: unknown) => (typeof raw === 'object' && raw !== null && typeof (raw as { savedAt?: unknown }).savedAt === 'number' ? (raw as { savedAt: number }).savedAt : 0);
   const old = all.filter(([k]) => k !== key).sort((a, b) => savedAt(b[1]) - savedAt(a[1])).slice(MAX_AUTOSAVES - 1);
   if (old.length > 0) await withStore('readwrite', (s) => void old.forEach(([k]) => s.delete(k)));
+  await pruneCorpora();
+}
+
+/** Delete the stored corpora no autosave refers to any more. */
+async function pruneCorpora(): Promise<void> {
+  const records = await withStore<unknown[]>('readonly', (s) => s.getAll());
+  const used = new Set(records.map(storedCorpusHash).filter((h): h is string => h !== null));
+  const stored = (await withStore<IDBValidKey[]>('readonly', (s) => s.getAllKeys(), CORPORA)).map(String);
+  const unused = stored.filter((h) => !used.has(h));
+  for (const h of unused) writtenCorpora.delete(h);
+  if (unused.length > 0) await withStore('readwrite', (s) => void unused.forEach((h) => s.delete(h)), CORPORA);
 }
 
 /** Every autosave in this browser, newest first, each checked in full (a broken one says what is wrong). */
@@ -125,17 +176,18 @@ export async function readAutosave(): Promise<AutosaveRecord | null> {
 
 /** The autosave in one slot (null when it is gone); throws naming the problem when it cannot be used. */
 export async function readAutosaveAt(key: string): Promise<AutosaveRecord | null> {
-  const raw = await withStore<unknown>('readonly', (s) => s.get(key));
+  const raw = (await readAll()).find(([k]) => k === key)?.[1];
   return raw === undefined || raw === null ? null : checkAutosave(raw);
 }
 
 export async function deleteAutosave(key: string): Promise<void> {
   await withStore('readwrite', (s) => s.delete(key));
+  await pruneCorpora();
 }
 
 /** The slot of this tab's newest autosave (what readAutosave returns), or null. */
 export async function ownAutosaveKey(): Promise<string | null> {
-  const own = (await readAll()).filter(([key]) => key.startsWith(`${tabId()}/`));
+  const own = (await readRaw()).filter(([key]) => key.startsWith(`${tabId()}/`));
   own.sort((a, b) => ((b[1] as { savedAt?: number })?.savedAt ?? 0) - ((a[1] as { savedAt?: number })?.savedAt ?? 0));
   return own[0]?.[0] ?? null;
 }
