@@ -47,7 +47,7 @@ async function trainUntilAutosaved(p: Page, step: number) {
 }
 
 test('two tabs keep separate autosaves; a reload of each tab offers its own and lists the other', async ({ browser }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000); // two software GPUs, one after the other, each compiling its kernels twice
   const context = await browser.newContext();
   const [a, b] = [await context.newPage(), await context.newPage()];
   await a.goto('/?e2e=micro#evalEvery=0&autosaveEvery=3&seed=11');
@@ -62,6 +62,7 @@ test('two tabs keep separate autosaves; a reload of each tab offers its own and 
   await Promise.all([a.reload(), b.reload()]);
   for (const [p, own, seed] of [[a, stepA, '11'], [b, stepB, '22']] as const) {
     // (An autosave requested just before the pause may land after the step read above: at or after it.)
+    await p.bringToFront();
     await expect(p.getByTestId('resume-offer')).toBeVisible();
     expect(Number(await p.getByTestId('resume-offer').getAttribute('data-step'))).toBeGreaterThanOrEqual(own);
     await expect(p.getByTestId('autosave-list').getByTestId('autosave-item')).toHaveCount(1);

@@ -4,7 +4,7 @@
 // corpus is matched by its content hash; a checkpoint at a huge step restores at once (or is refused).
 import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
-import { Session } from '../../src/train/session.ts';
+import { importInWorker, Session } from '../../src/train/session.ts';
 import { validateModelConfig } from '../../src/model/config.ts';
 import { CHECKPOINT_EXTRAS, decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint.ts';
 import { corpusHash } from '../../src/data/import.ts';
@@ -146,6 +146,29 @@ describe('a start or load that is wrong replaces nothing', () => {
     h.send({ type: 'start', request: 3, runs: [{ ...spec(0, 2), evalEvery: -5 }], paused: false });
     const refused = await h.until<Answer>(answerTo(3));
     expect(refused).toMatchObject({ type: 'rejected', message: 'run "weighted": run setting evalEvery must be a whole number in [0, 100000], got -5' });
+    h.send({ type: 'reset' });
+  }, 120_000);
+
+  it('parses a corpus file in the worker with progress; runs then name it by hash', async () => {
+    const h = await harness();
+    const text = Array.from({ length: 30_000 }, (_, i) => `${i % 7} ${i % 5} ${i}\t${i} ${i % 5} ${i % 7}`).join('\n') + '\nno tab here\n';
+    const posted: WorkerMessage[] = [];
+    importInWorker({ type: 'import', id: 4, name: 'numbers.tsv', bytes: new TextEncoder().encode(text) }, (m) => posted.push(m), h.session.corpora);
+    const progress = posted.filter((m) => m.type === 'import-progress').map((m) => (m as Extract<WorkerMessage, { type: 'import-progress' }>).fraction);
+    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.at(-1)).toBe(1);
+    const result = posted.at(-1) as Extract<WorkerMessage, { type: 'import-result' }>;
+    expect(result.type).toBe('import-result');
+    expect(result.pairs).toHaveLength(30_000);
+    expect(result.result.pairs).toEqual([]); // the pairs travel once
+    expect(result.result.summary).toMatch(/kept 30000 pairs of 30001 lines; rejected 1/);
+    expect(result.hash).toBe(corpusHash(result.pairs));
+    const named: RunSpec = { ...spec(0, 2), data: { ...spec(0, 2).data, source: { kind: 'pairs', name: 'numbers.tsv', hash: result.hash!, pairs: [] } } };
+    h.send({ type: 'start', request: 1, runs: [named], paused: false });
+    expect((await h.until<Answer>(answerTo(1))).type).toBe('accepted');
+    const info = (await h.until<Extract<WorkerMessage, { type: 'run-info' }>>((m) => m.type === 'run-info')).info;
+    expect(info.trainPairs + info.devPairs).toBe(30_000);
+    await h.until(isStatus('done'));
     h.send({ type: 'reset' });
   }, 120_000);
 });
