@@ -25,8 +25,8 @@ export type RejectReason =
 export const REASON_TEXT: Record<RejectReason, string> = {
   'invalid-utf8': 'invalid UTF-8',
   'no-tab': 'no tab between source and target',
-  'empty-source': 'empty source sentence',
-  'empty-target': 'empty target sentence',
+  'empty-source': 'empty source sentence (or only invisible characters)',
+  'empty-target': 'empty target sentence (or only invisible characters)',
   'control-chars': 'control characters (other than tab) in the text',
   'too-long': 'sentence too long',
   duplicate: 'duplicate of an earlier pair',
@@ -274,6 +274,11 @@ function formatSize(n: number): string {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/u;
 
+// Something a reader can see: not whitespace, not a format character (zero-width space and joiners,
+// direction marks, word joiner, BOM, soft hyphen: \p{Cf}), not a mark on its own (variation selectors,
+// the combining grapheme joiner: \p{M}), not a Hangul filler or the Braille blank.
+const VISIBLE = /[^\s\p{Cf}\p{M}\u115f\u1160\u2800\u3164\uffa0]/u;
+
 function parseLine(
   text: string,
   opts: { maxChars: number; maxWords: number; direction: 'forward' | 'reverse' },
@@ -285,8 +290,8 @@ function parseLine(
   let source = cleanText(cells[0]);
   let target = cleanText(cells[1]);
   if (opts.direction === 'reverse') [source, target] = [target, source];
-  if (source === '') return 'empty-source';
-  if (target === '') return 'empty-target';
+  if (!VISIBLE.test(source)) return 'empty-source';
+  if (!VISIBLE.test(target)) return 'empty-target';
   if (tooLong(source, opts) || tooLong(target, opts)) return 'too-long';
   return { source, target };
 }

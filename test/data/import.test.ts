@@ -64,6 +64,15 @@ describe('importCorpus: bad lines', () => {
     expect(r.summary).toMatch(/^kept 3 pairs of 10 lines; rejected 7 \(no tab between source and target: 2, /);
   });
 
+  it('a side of only invisible characters counts as empty; visible text with them is kept', () => {
+    const invisible = ['\u200b', '\u200d\u2060', '\ufeff', '\u00ad', '\u200e\u200f', '\u3164', '\u2800', '\u034f\ufe0f'];
+    const lines = invisible.map((x, i) => (i % 2 ? `Hallo ${i}\t${x}` : `${x} \tBonjour ${i}`));
+    const r = importCorpus(utf8([...lines, 'a\u200bb\tc\u00add', '😀\t✓'].join('\n')));
+    expect(r.rejected).toEqual(invisible.map((_, i) => ({ line: i + 1, reason: i % 2 ? 'empty-target' : 'empty-source' })));
+    expect(r.pairs.map((p) => p.line)).toEqual([invisible.length + 1, invisible.length + 2]);
+    expect(r.messages.join('\n')).toMatch(/only invisible characters/);
+  });
+
   it('applies the character limit per side (code points)', () => {
     const r = importCorpus(utf8('😀😀😀\tok\nabcd\tok\n'), { maxChars: 3 });
     expect(r.pairs.map((p) => p.line)).toEqual([1]);
