@@ -223,6 +223,8 @@ async function trainLocked(s: Settings, { metrics, signals, saved }: RunIo): Pro
   console.log(`adapter: ${gpu.adapterName}`);
   assertConfigFitsDevice(config, gpu.limits, { batchTokens: s.batchTokens, memoryBytes: nodeMemoryBytes(gpu) }, 'the model config');
   console.log(`data: ${data.description}; vocabulary ${config.vocab}; ${data.train.report.kept} training pairs, ${data.devText.length} dev`);
+  const noDev = data.dev.length === 0;
+  if (noDev) console.error(`warning: no dev set (${data.devText.length} dev pairs): dev loss and BLEU are not measured; a corpus needs at least 10 distinct pairs to split one off`);
   reportTruncation(data, config.maxLen);
   console.log(`model: ${JSON.stringify(config)}`);
   const stop: Stop = { diverged: null, fault: null, io: null };
@@ -276,7 +278,7 @@ async function trainLocked(s: Settings, { metrics, signals, saved }: RunIo): Pro
     if (!trainer.canReport) await trainer.flush(); // keep the GPU queue short and every step's metrics
     trainer.trainStep(batch);
     if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(step, options.steps)}`);
-    if (s.evalEvery > 0 && step % s.evalEvery === 0) {
+    if (s.evalEvery > 0 && step % s.evalEvery === 0 && !noDev) {
       const dev = await trainer.evaluate(data.dev);
       console.log(`${process.stderr.isTTY ? '\n' : ''}step ${step} dev loss ${dev.loss.toFixed(4)} over ${dev.tokens} tokens`);
       writeMetrics({ step, tokens_seen: tokensSeen, dev_loss: dev.loss });

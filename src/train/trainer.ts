@@ -314,6 +314,7 @@ export class Trainer {
    * once and sharing the weights and the activation arena. Waits for the GPU.
    */
   async evaluate(batches: readonly Batch[]): Promise<{ loss: number; tokens: number }> {
+    if (batches.length === 0) return { loss: NaN, tokens: 0 }; // nothing measured: never a loss of 0
     let sum = 0, tokens = 0;
     for (const batch of batches) {
       const bucket = this.evalBucket(batch);
@@ -329,7 +330,7 @@ export class Trainer {
       tokens += count;
     }
     await this.checkGpu();
-    return { loss: tokens > 0 ? sum / tokens : 0, tokens };
+    return { loss: tokens > 0 ? sum / tokens : NaN, tokens };
   }
 
   private readonly evalBuckets = new Map<string, { model: ModelGraph; compiled: CompiledGraph }>();

@@ -68,4 +68,19 @@ describe('cli train', () => {
       }
     }, 120_000);
   }
+
+  it('a corpus too small for a dev split says so and never reports a dev loss of 0', async () => {
+    const corpus = join(dir, 'dups.tsv'), configPath = join(dir, 'dups.json'), metrics = join(dir, 'dups.jsonl');
+    writeFileSync(corpus, Array.from({ length: 40 }, (_, i) => `hello world ${i % 3}\thallo welt ${i % 3}`).join('\n') + '\n');
+    writeFileSync(configPath, JSON.stringify({ ...CONFIG, weighting: 'projected' }));
+    const logged: string[] = [], errors: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void logged.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+    const code = await run(['--config', configPath, '--data', corpus, '--steps', '2', '--eval-every', '1', '--batch-tokens', '256', '--metrics', metrics, '--out', join(dir, 'dups.safetensors')]);
+    expect(code, [...logged, ...errors].join('\n')).toBe(0);
+    expect(errors.join('\n')).toMatch(/no dev set \(0 dev pairs\): dev loss and BLEU are not measured/);
+    expect(logged.some((l) => /dev loss/.test(l))).toBe(false);
+    expect(readFileSync(metrics, 'utf8')).not.toMatch(/dev_loss/);
+  }, 120_000);
 });
+
