@@ -174,7 +174,7 @@ export class TrainingRun {
   /** Dev loss over the dev split and BLEU of greedy translations of its first sentences (waits). */
   async evaluateDev(stillWanted: () => boolean): Promise<DevResult | null> {
     const { trainer, data } = this;
-    if (!data) return null;
+    if (!data || data.dev.length === 0) return null; // no dev set: nothing is measured (never a loss of 0)
     this.lastEvalStep = trainer.step;
     const step = trainer.step;
     const { loss } = await trainer.evaluate(data.dev);
