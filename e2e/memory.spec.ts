@@ -3,6 +3,7 @@
 // translation, one paused first, one with a checkpoint download), reading the device's live GPU bytes the
 // page shows ("GPU memory (device)") before the first Start and after each Reset: always the same value.
 import { test, expect, type Page } from '@playwright/test';
+import { openPlayground } from './open-page.ts';
 
 let page: Page;
 const errors: string[] = [];
@@ -15,11 +16,7 @@ async function deviceMemory(p: Page) {
 }
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto('/?e2e=micro#compare=baseline&evalEvery=3&autosaveEvery=0');
-  await expect(page.getByTestId('adapter')).toContainText(/swiftshader/i);
+  page = await openPlayground(browser, '/?e2e=micro#compare=baseline&evalEvery=3&autosaveEvery=0', errors);
 });
 
 test.afterAll(async () => {

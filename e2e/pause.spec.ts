@@ -7,6 +7,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { decodeCheckpoint } from '../src/model/checkpoint.ts';
 import { buildParamTable, readParam } from '../src/model/params.ts';
+import { openPlayground } from './open-page.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -42,11 +43,7 @@ function expectClose(a: number[], b: number[]) {
 }
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto('/?e2e=micro#compare=baseline&weighting=softmax&evalEvery=0&autosaveEvery=0');
-  await expect(page.getByTestId('adapter')).toContainText(/swiftshader/i);
+  page = await openPlayground(browser, '/?e2e=micro#compare=baseline&weighting=softmax&evalEvery=0&autosaveEvery=0', errors);
 });
 
 test.afterAll(async () => {

@@ -5,6 +5,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { decodeCheckpoint } from '../src/model/checkpoint.ts';
+import { openPlayground } from './open-page.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -39,11 +40,7 @@ async function snapshot(p: Page) {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto('/?e2e=micro');
-  await expect(page.getByTestId('adapter')).toContainText(/swiftshader/i);
+  page = await openPlayground(browser, '/?e2e=micro', errors);
 });
 
 test.afterAll(async () => {

@@ -6,6 +6,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { pngSize } from '../src/testing/png.ts';
+import { openPlayground } from './open-page.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -30,12 +31,8 @@ async function runs(p: Page) {
 const lastStep = (steps: number[]) => steps[steps.length - 1] ?? 0;
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
   // 16 steps, dev every 8, autosave every 6 (at 6 and 12), the baseline alongside.
-  await page.goto('/?e2e=micro#compare=baseline&steps=16&evalEvery=8&autosaveEvery=6');
-  await expect(page.getByTestId('adapter')).toContainText(/swiftshader/i);
+  page = await openPlayground(browser, '/?e2e=micro#compare=baseline&steps=16&evalEvery=8&autosaveEvery=6', errors);
 });
 
 test.afterAll(async () => {

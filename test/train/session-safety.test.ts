@@ -3,12 +3,12 @@
 // problem while the current run goes on. Run settings from a checkpoint pass the form's limits; an imported
 // corpus is matched by its content hash; a checkpoint at a huge step restores at once (or is refused).
 import { describe, expect, it } from 'vitest';
-import { testGpu } from '../helpers/gpu.ts';
-import { importInWorker, Session } from '../../src/train/session.ts';
+import { sessionHarness } from '../helpers/session.ts';
+import { importInWorker } from '../../src/train/session.ts';
 import { validateModelConfig } from '../../src/model/config.ts';
 import { CHECKPOINT_EXTRAS, decodeCheckpoint, encodeCheckpoint } from '../../src/model/checkpoint.ts';
 import { corpusHash } from '../../src/data/import.ts';
-import type { LoadSpec, PageMessage, RunSpec, WorkerMessage } from '../../src/train/protocol.ts';
+import type { LoadSpec, RunSpec, WorkerMessage } from '../../src/train/protocol.ts';
 
 const model = validateModelConfig({ variant: 'weighted', weighting: 'projected', vocab: 280, dModel: 16, branches: 4, dFF: 32, encLayers: 1, decLayers: 1, maxLen: 16, dropout: 0, labelSmoothing: 0.1 });
 
@@ -21,29 +21,7 @@ function spec(id: number, steps: number): RunSpec {
   };
 }
 
-async function harness() {
-  const gpu = await testGpu();
-  const messages: WorkerMessage[] = [];
-  const waiters: { test: (m: WorkerMessage) => boolean; resolve: (m: WorkerMessage) => void }[] = [];
-  const session = new Session(gpu, (m) => {
-    messages.push(m);
-    for (const w of waiters.filter((w) => w.test(m))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
-  });
-  const until = <T extends WorkerMessage>(test: (m: WorkerMessage) => boolean) =>
-    new Promise<T>((resolve) => {
-      const seen = messages.find(test);
-      if (seen) resolve(seen as T);
-      else waiters.push({ test, resolve: resolve as (m: WorkerMessage) => void });
-    });
-  const of = <K extends WorkerMessage['type']>(type: K) => messages.filter((m): m is Extract<WorkerMessage, { type: K }> => m.type === type);
-  const lastStep = () => of('metrics').flatMap((m) => m.items).at(-1)?.step ?? 0;
-  // As in the worker: each command is a task of its own (never handled inside the session's own post).
-  const send = (m: PageMessage) => void setTimeout(() => session.handle(m), 0);
-  return { session, send, until, of, lastStep, messages };
-}
+const harness = () => sessionHarness({ asTask: true });
 
 const isStatus = (status: string) => (m: WorkerMessage) => m.type === 'status' && m.status === status;
 type Answer = Extract<WorkerMessage, { type: 'accepted' | 'rejected' }>;

@@ -6,12 +6,11 @@
 // reported step, its stored κ/α mapping to the reported (effective) ones. Start/Reset cycles give the
 // device's GPU memory back exactly.
 import { describe, expect, it } from 'vitest';
-import { testGpu } from '../helpers/gpu.ts';
-import { Session } from '../../src/train/session.ts';
+import { sessionHarness } from '../helpers/session.ts';
 import { validateModelConfig, type ModelConfig } from '../../src/model/config.ts';
 import { decodeCheckpoint } from '../../src/model/checkpoint.ts';
 import { buildParamTable, readParam } from '../../src/model/params.ts';
-import type { PageMessage, RunSpec, WorkerMessage } from '../../src/train/protocol.ts';
+import type { RunSpec, WorkerMessage } from '../../src/train/protocol.ts';
 
 const model = validateModelConfig({ variant: 'weighted', weighting: 'projected', vocab: 280, dModel: 16, branches: 4, dFF: 32, encLayers: 1, decLayers: 1, maxLen: 16, dropout: 0.1, labelSmoothing: 0.1 });
 
@@ -24,29 +23,7 @@ function spec(id: number, variant: 'weighted' | 'baseline', steps: number, weigh
   };
 }
 
-/** A session whose posted messages are recorded; `until` resolves once a message matches. */
-async function harness() {
-  const gpu = await testGpu();
-  const messages: WorkerMessage[] = [];
-  const waiters: { test: (m: WorkerMessage) => boolean; resolve: (m: WorkerMessage) => void }[] = [];
-  const session = new Session(gpu, (m) => {
-    messages.push(m);
-    for (const w of waiters.filter((w) => w.test(m))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
-  });
-  const send = (m: PageMessage) => session.handle(m);
-  /** The first message (already posted since the last clear, or to come) that passes `test`. */
-  const until = <T extends WorkerMessage>(test: (m: WorkerMessage) => boolean) =>
-    new Promise<T>((resolve) => {
-      const seen = messages.find(test);
-      if (seen) resolve(seen as T);
-      else waiters.push({ test, resolve: resolve as (m: WorkerMessage) => void });
-    });
-  const of = <K extends WorkerMessage['type']>(type: K) => messages.filter((m): m is Extract<WorkerMessage, { type: K }> => m.type === type);
-  return { gpu, messages, send, until, of, clear: () => messages.splice(0) };
-}
+const harness = () => sessionHarness();
 
 const isStatus = (status: string) => (m: WorkerMessage) => m.type === 'status' && m.status === status;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
