@@ -4,13 +4,12 @@
 // tokenizer encodes and decodes; an empty line stays an empty line, so outputs align with inputs. A
 // translation is printed as one line: line breaks it decodes to become spaces, outer whitespace is trimmed.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { createTensor, releaseTensor, uploadTensor } from '../gpu/tensor.ts';
 import { CHECKPOINT_EXTRAS, decodeCheckpoint, type Checkpoint } from '../model/checkpoint.ts';
 import { Tokenizer } from '../data/tokenizer.ts';
 import { Translator } from '../train/translate.ts';
-import { numberOption, parseOptions, required, UsageError } from './args.ts';
+import { numberOption, parseOptions, required, resolveUserPath, UsageError } from './args.ts';
 
 const USAGE = 'npm run cli -- translate --checkpoint F.safetensors [--input F.txt] [--beam K] [--length-penalty A] [--max-len N]';
 
@@ -40,12 +39,9 @@ const processIo: TranslateIo = {
   err: (text) => process.stderr.write(text),
 };
 
-/** Paths as the user typed them: npm runs scripts in the project folder and keeps the caller's in INIT_CWD. */
-const userPath = (path: string): string => resolve(process.env.INIT_CWD ?? process.cwd(), path);
-
 function readBytes(path: string, what: string): Uint8Array {
   try {
-    return readFileSync(userPath(path));
+    return readFileSync(resolveUserPath(path)); // relative to the user's folder (INIT_CWD), not the project's
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`, { cause: err });
