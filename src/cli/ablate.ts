@@ -15,8 +15,8 @@ import { prepareData, type TextPair } from '../train/data.ts';
 import { ablationProblem, runAblation } from '../experiments/ablation.ts';
 import { evalSet, type EvalSet } from '../experiments/measure.ts';
 import { readDataRecord, recordFromRunSpec, sourceOfRecord } from '../experiments/dataset.ts';
-import { numberOption, parseOptions, required, resolveUserPath, UsageError } from './args.ts';
-import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
+import { exitCodeOf, numberOption, parseOptions, required, resolveUserPath, UsageError } from './args.ts';
+import { describeError, outputPathProblem, writeFileAtomic } from './files.ts';
 import { loadPairsFile } from './experiment.ts';
 import { encodeReport, REPORT_VERSION, type AblationReportFile } from '../experiments/report.ts';
 
@@ -27,14 +27,8 @@ const OPTIONS = {
   seed: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, 'no-bleu': { type: 'boolean' },
 } as const;
 
-export async function run(argv: string[]): Promise<number> {
-  try {
-    return await ablate(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError || err instanceof FileError)) throw err;
-    console.error(`ablate: ${err.message}`);
-    return err instanceof UsageError ? 2 : 1;
-  }
+export function run(argv: string[]): Promise<number> {
+  return exitCodeOf('ablate', () => ablate(argv));
 }
 
 function readBytes(path: string, option: string): Uint8Array {

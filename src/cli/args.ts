@@ -3,6 +3,7 @@
 // resolver of the paths a user types.
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { FileError } from './files.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -42,4 +43,19 @@ export function numberOption(values: Record<string, unknown>, name: string, fall
  */
 export function resolveUserPath(path: string, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.INIT_CWD || process.cwd(), path);
+}
+
+/**
+ * A command's `run`: `body`'s exit code, or, for a UsageError (exit 2: bad arguments, paths or data) or a
+ * FileError (exit 1: an I/O failure), its message prefixed by the command's name on stderr. Anything else
+ * propagates (main.ts prints it and exits 1).
+ */
+export async function exitCodeOf(command: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof UsageError || err instanceof FileError)) throw err;
+    console.error(`${command}: ${err.message}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
 }

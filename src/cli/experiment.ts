@@ -20,8 +20,8 @@ import { runSeeds, summarizeRuns, type ComparedRun, type ExperimentSummary, type
 import { dataRecord, DEFAULT_DEV_PAIRS } from '../experiments/dataset.ts';
 import { parseSweep, sweepPoints, sweepRuns, SWEEP_PARAMS, type Sweep } from '../experiments/sweep.ts';
 import { encodeReport, REPORT_VERSION, type ExperimentReportFile } from '../experiments/report.ts';
-import { numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
-import { describeError, FileError, outputPathProblem, writeFileAtomic } from './files.ts';
+import { exitCodeOf, numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
+import { describeError, outputPathProblem, writeFileAtomic } from './files.ts';
 
 const USAGE =
   'npm run cli -- experiment [--preset tiny|small|base | --config C.json] [--compare baseline|softmax|uniform] ' +
@@ -40,14 +40,8 @@ const OPTIONS = {
 
 const COMPARE = ['baseline', 'softmax', 'uniform'] as const;
 
-export async function run(argv: string[]): Promise<number> {
-  try {
-    return await experiment(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError || err instanceof FileError)) throw err;
-    console.error(`experiment: ${err.message}`);
-    return err instanceof UsageError ? 2 : 1;
-  }
+export function run(argv: string[]): Promise<number> {
+  return exitCodeOf('experiment', () => experiment(argv));
 }
 
 /** The pairs of a TSV corpus file (importCorpus's messages go to stderr); UsageError when unreadable. */

@@ -18,7 +18,7 @@ import { encodeCheckpoint } from '../model/checkpoint.ts';
 import { importCorpus } from '../data/import.ts';
 import { nonfiniteReason, Trainer, type StepMetrics } from '../train/trainer.ts';
 import { prepareData, type DataSource, type PreparedData, type TextPair } from '../train/data.ts';
-import { numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
+import { exitCodeOf, numberOption, parseOptions, resolveUserPath, UsageError } from './args.ts';
 import { acquireLock, AppendLog, describeError, FileError, LockedError, outputPathProblem, writeFileAtomic, type Lock } from './files.ts';
 import { corpusBleu, formatBleu } from '../data/bleu.ts';
 import { dataRecord, DEFAULT_DEV_PAIRS, type DataRecord } from '../experiments/dataset.ts';
@@ -38,14 +38,8 @@ const OPTIONS = {
   metrics: { type: 'string' }, out: { type: 'string' }, vocab: { type: 'string' },
 } as const;
 
-export async function run(argv: string[]): Promise<number> {
-  try {
-    return await train(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError || err instanceof FileError)) throw err;
-    console.error(`train: ${err.message}`);
-    return err instanceof UsageError ? 2 : 1;
-  }
+export function run(argv: string[]): Promise<number> {
+  return exitCodeOf('train', () => train(argv));
 }
 
 /** One metrics line: JSON with NaN, Infinity and -Infinity as those strings (JSON itself would write null). */

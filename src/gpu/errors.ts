@@ -62,3 +62,63 @@ async function settle(gpu: Gpu, what: string, validation: Promise<GPUError | nul
   for (const m of messages) gpu.reportFault(m);
   return messages[0] ?? null;
 }
+
+/**
+ * The GPU faults of one user of the device (a trainer, a translator): the verdicts of its error scopes,
+ * and the device's faults since it was made (uncapturedErrors is device-wide). `check` waits for every
+ * verdict and throws GpuFaultError when anything was reported, so results read back from refused work are
+ * never returned as if computed.
+ */
+export class FaultWatch {
+  private readonly base: number;
+  private readonly pending = new Set<Promise<string | null>>();
+
+  /** `subject` names what would be garbage in the message ("results", "the translation"). */
+  constructor(private readonly gpu: Gpu, private readonly prefix = '', private readonly subject = 'results') {
+    this.base = gpu.uncapturedErrors.length;
+  }
+
+  /** GPU errors since this watch was made (validation, out-of-memory, device lost), oldest first. */
+  get faults(): string[] {
+    return this.gpu.uncapturedErrors.slice(this.base);
+  }
+
+  /** Wait for this verdict in the next check. */
+  track(verdict: Promise<string | null>): void {
+    this.pending.add(verdict);
+    void verdict.then(() => this.pending.delete(verdict));
+  }
+
+  /** fn's value (synchronous GPU object creation), its error scopes tracked. */
+  captured<T>(what: string, fn: () => T): T {
+    const { value, errors } = captureErrors(this.gpu, what, fn);
+    this.track(errors);
+    return value;
+  }
+
+  /** Encode with `encode` and submit one command buffer inside error scopes, its verdict tracked. */
+  submit(what: string, encode: (encoder: GPUCommandEncoder) => void): void {
+    const scopes = openErrorScopes(this.gpu, what);
+    try {
+      const encoder = this.gpu.device.createCommandEncoder();
+      encode(encoder);
+      this.gpu.device.queue.submit([encoder.finish()]);
+    } finally {
+      this.track(scopes.close());
+    }
+  }
+
+  /** Throw GpuFaultError if the device reported anything so far (no waiting). */
+  throwIfFaulted(): void {
+    const faults = this.faults;
+    if (faults.length === 0) return;
+    const count = faults.length === 1 ? 'an error' : `${faults.length} errors`;
+    throw new GpuFaultError(`${this.prefix}the GPU reported ${count}, so ${this.subject} would be garbage: ${faults.join('; ')}`);
+  }
+
+  /** Wait for every tracked verdict, then throwIfFaulted. */
+  async check(): Promise<void> {
+    await Promise.all([...this.pending]);
+    this.throwIfFaulted();
+  }
+}

@@ -26,7 +26,7 @@ import { buildParamTable, type ParamTable } from '../model/params.ts';
 import { initParams } from '../model/init.ts';
 import { effectiveWeights, type ModelConfig } from '../model/config.ts';
 import { assertConfigFitsDevice } from '../model/limits.ts';
-import { captureErrors, GpuFaultError, openErrorScopes } from '../gpu/errors.ts';
+import { FaultWatch, openErrorScopes } from '../gpu/errors.ts';
 import type { Checkpoint } from '../model/checkpoint.ts';
 import type { Batch } from '../model/batch.ts';
 
@@ -102,10 +102,8 @@ export class Trainer {
   onMetrics: (m: StepMetrics) => void = () => {};
   /** Test hook (see poisonNextStep): a NaN to copy into the gradient of the next step. */
   private poison: GPUBuffer | null = null;
-  /** Device faults before this trainer existed (gpu.uncapturedErrors is device-wide). */
-  private readonly faultBase: number;
-  /** Error-scope verdicts not yet settled (creation, compilations, submitted steps). */
-  private readonly pendingChecks = new Set<Promise<string | null>>();
+  /** This trainer's GPU faults: error-scope verdicts of creation, compilations and submitted steps. */
+  private readonly watch: FaultWatch;
 
   constructor(
     device: Gpu,
@@ -115,7 +113,7 @@ export class Trainer {
   ) {
     assertConfigFitsDevice(config, device.limits);
     this.table = buildParamTable(config);
-    this.faultBase = device.uncapturedErrors.length;
+    this.watch = new FaultWatch(device);
     this.owner = device.owner.child('trainer');
     const gpu = (this.gpu = ownedBy(device, this.owner));
     const scopes = openErrorScopes(device, `creating the trainer's buffers (${this.table.size} parameters)`);
@@ -147,49 +145,17 @@ export class Trainer {
       this.owner.destroy(); // nothing of a refused trainer stays allocated
       throw err;
     }
-    this.track(scopes.close());
-  }
-
-  private track(check: Promise<string | null>): void {
-    this.pendingChecks.add(check);
-    void check.then(() => this.pendingChecks.delete(check));
+    this.watch.track(scopes.close());
   }
 
   /** GPU errors since this trainer was made (validation, out-of-memory, device lost), oldest first. */
   get faults(): string[] {
-    return this.gpu.uncapturedErrors.slice(this.faultBase);
-  }
-
-  private throwIfFaulted(): void {
-    const faults = this.faults;
-    if (faults.length > 0) {
-      throw new GpuFaultError(`the GPU reported ${faults.length === 1 ? 'an error' : `${faults.length} errors`}, so results would be garbage: ${faults.join('; ')}`);
-    }
+    return this.watch.faults;
   }
 
   /** Wait for every error scope's verdict; throws GpuFaultError when the GPU reported any error. */
-  async checkGpu(): Promise<void> {
-    await Promise.all([...this.pendingChecks]);
-    this.throwIfFaulted();
-  }
-
-  /** fn's value; the error scopes around it are tracked (see checkGpu). */
-  private captured<T>(what: string, fn: () => T): T {
-    const { value, errors } = captureErrors(this.gpu, what, fn);
-    this.track(errors);
-    return value;
-  }
-
-  /** Encode with `encode` and submit one command buffer, inside error scopes (a step's verdict is tracked). */
-  private submit(what: string, encode: (encoder: GPUCommandEncoder) => void): void {
-    const scopes = openErrorScopes(this.gpu, what);
-    try {
-      const encoder = this.gpu.device.createCommandEncoder();
-      encode(encoder);
-      this.gpu.device.queue.submit([encoder.finish()]);
-    } finally {
-      this.track(scopes.close());
-    }
+  checkGpu(): Promise<void> {
+    return this.watch.check();
   }
 
   private scheduleConfig(): ScheduleConfig {
@@ -215,7 +181,7 @@ export class Trainer {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       assertConfigFitsDevice(this.config, this.gpu.limits, { batch: shape }, `batch ${key}`);
-      bucket = this.captured(`compiling the training step ${key}`, () => this.compileBucket(shape));
+      bucket = this.watch.captured(`compiling the training step ${key}`, () => this.compileBucket(shape));
       this.buckets.set(key, bucket);
     }
     return bucket;
@@ -225,7 +191,7 @@ export class Trainer {
     const key = `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
     const model = buildModelGraph(this.config, shape, true);
     const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena, label: `train ${key}` });
-    this.track(compiled.errors);
+    this.watch.track(compiled.errors);
     try {
       const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
       const { offset: branchOffset, count: branchCount } = this.table.branchRange;
@@ -254,7 +220,7 @@ export class Trainer {
    * step never waits). Returns the step number.
    */
   trainStep(batch: Batch, report = true): number {
-    this.throwIfFaulted();
+    this.watch.throwIfFaulted();
     const step = this.step + 1;
     const bucket = this.bucket(batch); // compiles on a shape's first step: not part of the host time below
     const t0 = performance.now();
@@ -267,7 +233,7 @@ export class Trainer {
     const frozen = branchesFrozen(sc, step);
     const slot = report ? this.ring.take() : null;
     const dispatches = frozen ? bucket.trainFrozen : bucket.train;
-    this.submit(`training step ${step}`, (encoder) => {
+    this.watch.submit(`training step ${step}`, (encoder) => {
       if (this.poison) {
         this.encodePoisoned(encoder, bucket, dispatches, this.poison);
         this.poison = null;
@@ -319,7 +285,7 @@ export class Trainer {
     for (const batch of batches) {
       const bucket = this.evalBucket(batch);
       writeBatch(this.gpu.device.queue, bucket.compiled, batch);
-      this.submit('evaluation', (encoder) => {
+      this.watch.submit('evaluation', (encoder) => {
         const pass = encoder.beginComputePass();
         encodeDispatches(pass, bucket.compiled.forward);
         pass.end();
@@ -342,7 +308,7 @@ export class Trainer {
       assertConfigFitsDevice(this.config, this.gpu.limits, { batch: shape }, `batch ${key}`);
       const model = buildModelGraph({ ...this.config, dropout: 0 }, shape, false);
       const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena, label: `eval ${key}` });
-      this.track(compiled.errors);
+      this.watch.track(compiled.errors);
       bucket = { model, compiled };
       this.evalBuckets.set(key, bucket);
     }
@@ -354,7 +320,7 @@ export class Trainer {
     const bucket = this.bucket(batch);
     writeBatch(this.gpu.device.queue, bucket.compiled, batch);
     writeDropoutSeed(this.gpu, this.seeds, rngHash((this.options.seed ^ Math.imul(this.step + 1, 0x9e3779b1)) >>> 0));
-    this.submit('the gradient pass', (encoder) => {
+    this.watch.submit('the gradient pass', (encoder) => {
       const pass = encoder.beginComputePass();
       encodeDispatches(pass, [...bucket.compiled.forward, ...bucket.compiled.backward]);
       pass.end();

@@ -7,7 +7,7 @@
 // teacher-forced on it once, then the attention_probs kernel on that layer's saved Q, K and lse).
 import { ownedBy, type Gpu } from '../gpu/device.ts';
 import type { BufferOwner } from '../gpu/memory.ts';
-import { GpuFaultError, openErrorScopes } from '../gpu/errors.ts';
+import { FaultWatch, openErrorScopes } from '../gpu/errors.ts';
 import { encodeDispatches } from '../gpu/kernel.ts';
 import { Usage } from '../gpu/buffers.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
@@ -107,20 +107,11 @@ export class Translator {
     this.owner = device.owner.child('translator');
     this.gpu = ownedBy(device, this.owner);
     this.arena = new Arena(this.owner.child('arena'));
-    this.faultBase = device.uncapturedErrors.length;
+    this.watch = new FaultWatch(device, 'translate: ', 'the translation');
   }
 
-  /** GPU errors reported before this translator existed are not its own. */
-  private readonly faultBase: number;
-  /** Verdicts of the error scopes around compilations and submits not yet awaited. */
-  private readonly pendingChecks: Promise<string | null>[] = [];
-
-  /** After a readback: every scope's verdict; throw when the GPU reported an error (results are garbage). */
-  private async checkGpu(): Promise<void> {
-    await Promise.all(this.pendingChecks.splice(0));
-    const faults = this.gpu.uncapturedErrors.slice(this.faultBase);
-    if (faults.length > 0) throw new GpuFaultError(`translate: the GPU reported an error, so the translation would be garbage: ${faults.join('; ')}`);
-  }
+  /** This translator's GPU faults (compilations and submits): checked after every readback. */
+  private readonly watch: FaultWatch;
 
   /**
    * The compiled graph for `key` (compiled on first use). Graphs of one call stay cached while it runs:
@@ -132,7 +123,7 @@ export class Translator {
     else {
       const model = build();
       c = { model, compiled: compileGraph(this.gpu, model.graph, { params: this.params, grads: this.scratchGrads, seeds: this.seeds, arena: this.arena, label: `translate ${key}` }) };
-      this.pendingChecks.push(c.compiled.errors);
+      this.watch.track(c.compiled.errors);
     }
     cache.set(key, c);
     return c;
@@ -319,11 +310,11 @@ export class Translator {
     }
     const scopes = openErrorScopes(this.gpu, 'translate');
     this.gpu.device.queue.submit([encoder.finish()]);
-    this.pendingChecks.push(scopes.close());
+    this.watch.track(scopes.close());
     await this.readback.mapAsync(GPUMapMode.READ, 0, bytes);
     const out = new Float32Array(this.readback.getMappedRange(0, bytes).slice(0));
     this.readback.unmap();
-    await this.checkGpu();
+    await this.watch.check();
     return out;
   }
 

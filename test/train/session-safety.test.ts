@@ -35,15 +35,20 @@ function edited(base: Uint8Array, edit: (extras: Record<string, unknown>) => voi
   return encodeCheckpoint({ ...ckpt, extras, step: step ?? ckpt.step });
 }
 
+/** A finished run of `steps` steps, saved: the checkpoint's bytes and the run spec stored in it. */
+async function trainAndSave(h: Awaited<ReturnType<typeof harness>>, steps: number): Promise<{ saved: Uint8Array; savedSpec: RunSpec }> {
+  h.send({ type: 'start', request: 1, runs: [spec(0, steps)], paused: false });
+  await h.until(isStatus('done'));
+  h.send({ type: 'save', runIds: [0], reason: 'download' });
+  const saved = (await h.until<Extract<WorkerMessage, { type: 'checkpoint' }>>((m) => m.type === 'checkpoint')).bytes;
+  return { saved, savedSpec: decodeCheckpoint(saved).extras[CHECKPOINT_EXTRAS.run] as RunSpec };
+}
+
 describe('a start or load that is wrong replaces nothing', () => {
   it('refuses bad checkpoints over a live run, naming the file, and the run goes on', async () => {
     const h = await harness();
     // A checkpoint to spoil: 3 steps of a short run.
-    h.send({ type: 'start', request: 1, runs: [spec(0, 3)], paused: false });
-    await h.until(isStatus('done'));
-    h.send({ type: 'save', runIds: [0], reason: 'download' });
-    const saved = (await h.until<Extract<WorkerMessage, { type: 'checkpoint' }>>((m) => m.type === 'checkpoint')).bytes;
-    const savedSpec = decodeCheckpoint(saved).extras[CHECKPOINT_EXTRAS.run] as RunSpec;
+    const { saved, savedSpec } = await trainAndSave(h, 3);
 
     // The live run.
     h.send({ type: 'start', request: 2, runs: [spec(0, 100_000)], paused: false });
@@ -90,11 +95,7 @@ describe('a start or load that is wrong replaces nothing', () => {
 
   it('restores a checkpoint at step 999000 at once and trains on from 999001', async () => {
     const h = await harness();
-    h.send({ type: 'start', request: 1, runs: [spec(0, 2)], paused: false });
-    await h.until(isStatus('done'));
-    h.send({ type: 'save', runIds: [0], reason: 'download' });
-    const saved = (await h.until<Extract<WorkerMessage, { type: 'checkpoint' }>>((m) => m.type === 'checkpoint')).bytes;
-    const savedSpec = decodeCheckpoint(saved).extras[CHECKPOINT_EXTRAS.run] as RunSpec;
+    const { saved, savedSpec } = await trainAndSave(h, 2);
     const far = edited(saved, () => {}, 999_000);
     const t0 = performance.now();
     h.send({ type: 'load', request: 2, runs: [{ checkpoint: far, spec: { ...savedSpec, train: { ...savedSpec.train, steps: 999_003 } }, id: 0, label: 'x', file: 'far.safetensors' }], paused: false });
