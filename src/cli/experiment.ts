@@ -27,14 +27,14 @@ const USAGE =
   'npm run cli -- experiment [--preset tiny|small|base | --config C.json] [--compare baseline|softmax|uniform] ' +
   '[--seeds N] [--steps N] --out report.json [--eval-every E] [--target-loss X] [--batch-tokens T] ' +
   '[--data builtin|de-en|copy|reverse|FILE.tsv] [--data-seed S] [--vocab V] [--warmup N] [--kappa-warmup N] ' +
-  '[--lr-scale R] [--freeze-steps N] [--grad-clip G] [--bleu-sentences N] [--save-dir DIR (a checkpoint per run and seed)] ' +
+  '[--lr-scale R] [--kappa-lr-scale R (κ/α group only)] [--freeze-steps N] [--grad-clip G] [--bleu-sentences N] [--save-dir DIR (a checkpoint per run and seed)] ' +
   `[--sweep NAME=V1,V2,... instead of --compare; NAME: ${SWEEP_PARAMS.join(', ')}]`;
 
 const OPTIONS = {
   preset: { type: 'string' }, config: { type: 'string' }, compare: { type: 'string' }, seeds: { type: 'string' },
   steps: { type: 'string' }, out: { type: 'string' }, 'eval-every': { type: 'string' }, 'target-loss': { type: 'string' },
   'batch-tokens': { type: 'string' }, data: { type: 'string' }, 'data-seed': { type: 'string' }, vocab: { type: 'string' },
-  warmup: { type: 'string' }, 'kappa-warmup': { type: 'string' }, 'lr-scale': { type: 'string' }, 'freeze-steps': { type: 'string' },
+  warmup: { type: 'string' }, 'kappa-warmup': { type: 'string' }, 'lr-scale': { type: 'string' }, 'kappa-lr-scale': { type: 'string' }, 'freeze-steps': { type: 'string' },
   'grad-clip': { type: 'string' }, 'bleu-sentences': { type: 'string' }, 'save-dir': { type: 'string' }, sweep: { type: 'string' },
 } as const;
 
@@ -105,6 +105,7 @@ async function experiment(argv: string[]): Promise<number> {
     steps, warmup,
     kappaWarmup: numberOption(v, 'kappa-warmup', Math.max(1, Math.round(warmup / 10)), { integer: true, min: 1 }),
     lrScale: numberOption(v, 'lr-scale', 1, { min: 0 }),
+    kappaLrScale: numberOption(v, 'kappa-lr-scale', 1, { min: 0, max: 100 }),
     freezeSteps: numberOption(v, 'freeze-steps', 0, { integer: true, min: 0, max: steps }),
     gradClip: numberOption(v, 'grad-clip', 0, { min: 0 }),
   };

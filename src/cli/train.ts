@@ -26,14 +26,14 @@ import { dataRecord, DEFAULT_DEV_PAIRS, type DataRecord } from '../experiments/d
 const USAGE =
   'npm run cli -- train [--preset tiny|small|base | --config C.json] [--variant weighted|baseline] ' +
   '[--weighting projected|softmax|uniform] [--steps N] [--seed S] [--data builtin|de-en|copy|reverse|FILE.tsv] ' +
-  '[--batch-tokens N] [--warmup N] [--kappa-warmup N] [--lr-scale R] [--freeze-steps N] [--grad-clip G] ' +
+  '[--batch-tokens N] [--warmup N] [--kappa-warmup N] [--lr-scale R] [--kappa-lr-scale R (κ/α group only)] [--freeze-steps N] [--grad-clip G] ' +
   '[--eval-every N] [--log-every N] [--save-every N (0: only at the end)] [--metrics F.jsonl] ' +
   '[--out F.safetensors (default checkpoint-VARIANT-STEPS.safetensors)]';
 
 const OPTIONS = {
   preset: { type: 'string' }, config: { type: 'string' }, variant: { type: 'string' }, weighting: { type: 'string' },
   steps: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' }, 'batch-tokens': { type: 'string' },
-  warmup: { type: 'string' }, 'kappa-warmup': { type: 'string' }, 'lr-scale': { type: 'string' }, 'freeze-steps': { type: 'string' },
+  warmup: { type: 'string' }, 'kappa-warmup': { type: 'string' }, 'lr-scale': { type: 'string' }, 'kappa-lr-scale': { type: 'string' }, 'freeze-steps': { type: 'string' },
   'grad-clip': { type: 'string' }, 'eval-every': { type: 'string' }, 'log-every': { type: 'string' }, 'save-every': { type: 'string' },
   metrics: { type: 'string' }, out: { type: 'string' }, vocab: { type: 'string' },
 } as const;
@@ -52,7 +52,7 @@ interface Settings {
   data: PreparedData;
   /** Where the data came from, recorded in the checkpoint so `cli ablate` can rebuild the dev split. */
   dataRecord: DataRecord;
-  options: { seed: number; steps: number; warmup: number; kappaWarmup: number; lrScale: number; freezeSteps: number; gradClip: number };
+  options: { seed: number; steps: number; warmup: number; kappaWarmup: number; lrScale: number; kappaLrScale: number; freezeSteps: number; gradClip: number };
   batchTokens: number;
   evalEvery: number;
   logEvery: number;
@@ -80,6 +80,7 @@ function parseSettings(argv: string[]): Omit<Settings, 'data' | 'config' | 'data
     seed, steps, warmup,
     kappaWarmup: numberOption(v, 'kappa-warmup', Math.max(1, Math.round(warmup / 10)), { integer: true, min: 1 }),
     lrScale: numberOption(v, 'lr-scale', 1, { min: 0 }),
+    kappaLrScale: numberOption(v, 'kappa-lr-scale', 1, { min: 0, max: 100 }),
     freezeSteps: numberOption(v, 'freeze-steps', 0, { integer: true, min: 0, max: steps }),
     gradClip: numberOption(v, 'grad-clip', 0, { min: 0 }),
   };

@@ -1,13 +1,13 @@
 // Experiment 5 of issue 12: one setting swept over a few values, each value a weighted run (with its
 // seeds) on the same data, summarized as final dev loss and BLEU (mean ± sd, min–max) against the value.
-// Settings: κ/α warm-up, learning-rate scale, freeze steps (training), branches M, depth (encoder and
+// Settings: κ/α warm-up, learning-rate scale, κ/α learning-rate scale (the κ/α group only), freeze steps (training), branches M, depth (encoder and
 // decoder layers together) and weighting (model).
 import type { ModelConfig, Weighting } from '../model/config.ts';
 import { validateModelConfig } from '../model/config.ts';
 import type { Summary } from './stats.ts';
 import type { ComparedRun, ExperimentSummary } from './seeds.ts';
 
-export const SWEEP_PARAMS = ['kappa-warmup', 'lr-scale', 'freeze-steps', 'branches', 'depth', 'weighting'] as const;
+export const SWEEP_PARAMS = ['kappa-warmup', 'lr-scale', 'kappa-lr-scale', 'freeze-steps', 'branches', 'depth', 'weighting'] as const;
 export type SweepParam = (typeof SWEEP_PARAMS)[number];
 
 export interface Sweep {
@@ -29,10 +29,10 @@ export function parseSweep(text: string): Sweep {
     return { param, values: raw as Weighting[] };
   }
   const values = raw.map(Number);
-  const integer = param !== 'lr-scale';
+  const integer = param !== 'lr-scale' && param !== 'kappa-lr-scale';
   raw.forEach((v, i) => {
     const x = values[i];
-    if (v === '' || !Number.isFinite(x) || x < 0 || (integer && !Number.isInteger(x)) || (param !== 'freeze-steps' && param !== 'lr-scale' && x < 1)) {
+    if (v === '' || !Number.isFinite(x) || x < 0 || (integer && !Number.isInteger(x)) || (integer && param !== 'freeze-steps' && x < 1)) {
       throw new Error(`--sweep ${param}: "${v}" is not ${integer ? 'a positive integer' : 'a number >= 0'}`);
     }
   });
@@ -48,6 +48,7 @@ export function sweepRuns(base: ModelConfig, sweep: Sweep): ComparedRun[] {
     switch (sweep.param) {
       case 'kappa-warmup': train.kappaWarmup = value as number; break;
       case 'lr-scale': train.lrScale = value as number; break;
+      case 'kappa-lr-scale': train.kappaLrScale = value as number; break;
       case 'freeze-steps': train.freezeSteps = value as number; break;
       case 'branches': config.branches = value as number; break;
       case 'depth': config.encLayers = config.decLayers = value as number; break;

@@ -34,6 +34,7 @@ export const SPEC_RANGES = {
   kappaWarmup: int(1, 100_000),
   freezeSteps: int(0, 1_000_000),
   lrScale: num(0, 10),
+  kappaLrScale: num(0, 100),
   gradClip: num(0, 100),
   seed: int(0, 0xffffffff),
   evalEvery: int(0, 100_000),
@@ -92,6 +93,8 @@ export function checkRunSpec(raw: unknown, where: string): RunSpec {
     seed: number(train, 'train.', 'seed'), gradClip: number(train, 'train.', 'gradClip'), lrScale: number(train, 'train.', 'lrScale'),
     warmup: number(train, 'train.', 'warmup'), kappaWarmup: number(train, 'train.', 'kappaWarmup'), steps: number(train, 'train.', 'steps'),
     freezeSteps: number(train, 'train.', 'freezeSteps'),
+    // Optional (specs written before it existed have none: the spec's κ/α rate, factor 1).
+    ...(train.kappaLrScale === undefined ? {} : { kappaLrScale: number(train, 'train.', 'kappaLrScale') }),
   };
   if (t.freezeSteps > t.steps) fail(`run setting train.freezeSteps (${t.freezeSteps}) exceeds train.steps (${t.steps})`);
   const d = {
