@@ -123,6 +123,9 @@ export interface RunRates {
   gpuBytes: number;
 }
 
+/** The phases of preparing a run's GPU work before its first step ('compile-progress'). */
+export type CompilePhase = 'shaders' | 'pipelines' | 'buffers' | 'first-step';
+
 /** Worker → page. */
 export type WorkerMessage =
   /** `limits`: the device's, which the page's form checks a config against (src/model/limits.ts). */
@@ -149,6 +152,16 @@ export type WorkerMessage =
   | { type: 'rejected'; request: number; message: string }
   /** What a long preparation is doing ("tokenizing 120000/456000 pairs"); null once it is over. */
   | { type: 'progress'; text: string | null }
+  /**
+   * Preparing a run's GPU work before its first step, phase by phase in this order: 'shaders' (shader
+   * modules), 'pipelines' (compute pipelines, created asynchronously), 'buffers' (buffers and bind groups),
+   * 'first-step' (the first step submitted, done 0 of 1 until its metrics arrive). `done` counts up to
+   * `total` within a phase. There is no clearing message: the page clears it (RunSlice.compile = null) when
+   * the first metrics of the session arrive, and when the session leaves 'preparing'/'running' (paused,
+   * done, stopped, reset) or a new one begins. A comparison prepares its runs one after another, each
+   * from 'shaders' again (pipelines shared with an earlier run are already made and count as done).
+   */
+  | { type: 'compile-progress'; phase: CompilePhase; done: number; total: number }
   /** A corpus import in the worker: the fraction of the file read so far. */
   | { type: 'import-progress'; id: number; fraction: number }
   /** The corpus import's report; its pairs stay in the worker too (runs name them by hash). */

@@ -69,6 +69,9 @@ export interface RunSlice {
   gpuMemory: DeviceMemory | null;
   /** What a start or load being checked and prepared is doing ("tokenizing 120000/456000 pairs"), or null. */
   progress: string | null;
+  /** Preparing the GPU work before the first step (the worker's 'compile-progress': phase, done of
+   *  total within the phase); null when nothing is being prepared or once the first step's metrics came. */
+  compile: { phase: string; done: number; total: number } | null;
 }
 
 /** One run's series; index i of every array is the i-th reported step. */
@@ -102,7 +105,7 @@ export const idleTranslation: TranslationState = { id: 0, pending: false, output
 export function createPlaygroundStore(values: ConfigValues = defaultValues()) {
   return createStore<PlaygroundState>()(() => ({
     config: { values, imported: null, hashWarnings: [] },
-    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null, gpuMemory: null, progress: null },
+    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null, gpuMemory: null, progress: null, compile: null },
     metrics: { runs: {} },
   }));
 }

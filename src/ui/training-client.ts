@@ -259,7 +259,7 @@ export class TrainingClient {
     this.store.setState((s) => ({
       metrics: { runs: Object.fromEntries(runs.map((r) => [r.id, r.metrics])) },
       // `autosave` is this session's (a device-lost recovery resumes this session's runs, not older ones).
-      run: { ...s.run, runs: views, focus: focus ?? runs[0]?.id ?? null, error: null, status: runs.length > 0 ? 'preparing' : s.run.status, autosave },
+      run: { ...s.run, runs: views, focus: focus ?? runs[0]?.id ?? null, error: null, status: runs.length > 0 ? 'preparing' : s.run.status, autosave, compile: null },
     }));
   }
 
@@ -271,7 +271,8 @@ export class TrainingClient {
         return patchRun(this.store, { gpu: { state: 'unavailable', message: m.message } });
       case 'status':
         this.flush();
-        return patchRun(this.store, { status: m.status, gpuMemory: m.memory });
+        // Compile progress only lasts while a session prepares or runs up to its first metrics.
+        return patchRun(this.store, { status: m.status, gpuMemory: m.memory, ...(m.status === 'preparing' || m.status === 'running' ? {} : { compile: null }) });
       case 'run-info':
         this.accepting.add(m.info.id);
         return patchRunView(this.store, m.info.id, { info: m.info, state: 'active', rates: { ...idleRates(), tokensSeen: 0, gpuBytes: m.info.gpuBytes } });
@@ -284,6 +285,7 @@ export class TrainingClient {
         this.buffers.set(m.runId, [...(this.buffers.get(m.runId) ?? []), ...m.items]);
         this.rates.set(m.runId, m.rates);
         this.memory = m.memory;
+        if (this.store.getState().run.compile !== null) patchRun(this.store, { compile: null }); // the first step is done
         return this.scheduleFlush();
       case 'evaluating':
         if (!this.accepting.has(m.runId)) return;
@@ -308,6 +310,8 @@ export class TrainingClient {
         return this.rejected(m.request, m.message);
       case 'progress':
         return patchRun(this.store, { progress: m.text ?? (this.pending ? this.store.getState().run.progress : null) });
+      case 'compile-progress':
+        return patchRun(this.store, { compile: { phase: m.phase, done: m.done, total: m.total } });
       case 'import-progress':
       case 'import-result':
         return this.imports.get(m.id)?.(m);
