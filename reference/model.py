@@ -125,12 +125,12 @@ def init_params(cfg, seed, dtype=torch.float64):
 
 # ---------------------------------------------------------------- shared pieces
 
-def positional_encoding(length, D, dtype=torch.float64):
+def positional_encoding(length, D, dtype=torch.float64, device=None):
     """PE[pos, 2i] = sin(pos / 10000^(2i/D)), PE[pos, 2i+1] = cos(same); (length, D)."""
-    pos = torch.arange(length, dtype=dtype)[:, None]
-    two_i = torch.arange(0, D, 2, dtype=dtype)
-    angle = pos / torch.pow(torch.tensor(10000.0, dtype=dtype), two_i / D)
-    pe = torch.zeros(length, D, dtype=dtype)
+    pos = torch.arange(length, dtype=dtype, device=device)[:, None]
+    two_i = torch.arange(0, D, 2, dtype=dtype, device=device)
+    angle = pos / torch.pow(torch.tensor(10000.0, dtype=dtype, device=device), two_i / D)
+    pe = torch.zeros(length, D, dtype=dtype, device=device)
     pe[:, 0::2] = torch.sin(angle)
     pe[:, 1::2] = torch.cos(angle)
     return pe
@@ -142,7 +142,7 @@ def embed_tokens(p, tok, cfg, train):
     if tok.shape[1] > cfg["maxLen"]:
         raise ValueError(f"sequence length {tok.shape[1]} exceeds maxLen {cfg['maxLen']}")
     emb = p["embed"]
-    x = emb[tok] * math.sqrt(D) + positional_encoding(tok.shape[1], D, emb.dtype)
+    x = emb[tok] * math.sqrt(D) + positional_encoding(tok.shape[1], D, emb.dtype, emb.device)
     return F.dropout(x, cfg["dropout"], train)
 
 
@@ -166,7 +166,7 @@ def attention_heads(p, prefix, xq, xkv, key_pad, causal, cfg, train):
     scores = q @ k.transpose(-1, -2) / math.sqrt(dk)  # (B, M, Tq, Tk)
     mask = key_pad[:, None, None, :].expand(B, 1, Tq, Tk)
     if causal:
-        later = torch.arange(Tk)[None, :] > torch.arange(Tq)[:, None]  # key j > query i
+        later = torch.arange(Tk, device=xq.device)[None, :] > torch.arange(Tq, device=xq.device)[:, None]  # key j > query i
         mask = mask | later[None, None]
     empty = mask.all(-1, keepdim=True)  # (B, 1, Tq, 1)
     scores = scores.masked_fill(mask, float("-inf")).masked_fill(empty, 0.0)
@@ -197,7 +197,7 @@ def branch_weights(p, prefix, cfg):
     if cfg["weighting"] == "softmax":
         return torch.softmax(kappa, 0), torch.softmax(alpha, 0)
     if cfg["weighting"] == "uniform":
-        u = torch.full((M,), 1.0 / M, dtype=kappa.dtype)
+        u = torch.full((M,), 1.0 / M, dtype=kappa.dtype, device=kappa.device)
         return u, u
     return kappa, alpha
 

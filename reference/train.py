@@ -37,7 +37,7 @@ def project_simplex(y):
     (sort-based, Wang & Carreira-Perpinan 2013, arXiv 1101.6081, Algorithm 1)."""
     u, _ = torch.sort(y, descending=True)
     css = torch.cumsum(u, 0)
-    j = torch.arange(1, y.numel() + 1, dtype=y.dtype)
+    j = torch.arange(1, y.numel() + 1, dtype=y.dtype, device=y.device)
     rho = int(torch.nonzero(u + (1 - css) / j > 0).max()) + 1  # largest j with u_j + (1-css_j)/j > 0
     lam = (1 - css[rho - 1]) / rho
     return torch.clamp(y + lam, min=0)
