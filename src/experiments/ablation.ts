@@ -10,7 +10,7 @@
 //   softmax    the stored tensors are logits: log(w), and MUTED_LOGIT (−1e9) for a weight of 0, which the
 //              softmax kernel's exp(x − max) turns into exactly 0 in f32; softmax(log w) = w for w on the simplex
 //   uniform    κ/α are ignored by the model (always 1/M): the ablation is meaningless and is refused
-import type { Trainer } from '../train/trainer.ts';
+import { Trainer } from '../train/trainer.ts';
 import { readBuffer } from '../gpu/tensor.ts';
 import { effectiveWeights, type ModelConfig } from '../model/config.ts';
 import { SeededRandom } from '../model/init.ts';
@@ -49,8 +49,9 @@ export interface AblationOptions {
   seed?: number;
   /** Translate for BLEU (default true); false measures the dev loss only. */
   bleu?: boolean;
-  /** Told before each setting is measured ("muted enc.0 κ branch 2", ...). */
-  onProgress?: (text: string) => void;
+  /** Told before each setting is measured ("muted enc.0 κ branch 2", ...), with how many settings were
+   *  measured so far (`done`) of all of them (`total`: learned, uniform, the draws, every muted branch). */
+  onProgress?: (text: string, done: number, total: number) => void;
 }
 
 /** Why the ablation cannot run on this model, or null. */
@@ -137,15 +138,18 @@ export async function runAblation(trainer: Trainer, set: EvalSet, options: Ablat
   const m = trainer.config.branches;
   const learned = await readBranchTensors(trainer);
   const weights = effectiveFromStored(trainer, learned);
+  const total = 2 + randomDraws + weights.length * 2 * m;
+  let done = 0;
+  const progress = (text: string) => onProgress(text, done++, total);
   try {
-    onProgress('learned κ/α');
+    progress('learned κ/α');
     const learnedResult = await measure(trainer, set, bleu);
-    onProgress('uniform κ/α = 1/M');
+    progress('uniform κ/α = 1/M');
     const uniform = await measureWith(trainer, set, weights.map((l) => ({ layer: l.layer, kappa: Array(m).fill(1 / m), alpha: Array(m).fill(1 / m) })), learned, bleu);
     const rng = new SeededRandom(seed);
     const samples: Measurement[] = [];
     for (let k = 0; k < randomDraws; k++) {
-      onProgress(`random point of the simplex ${k + 1}/${randomDraws}`);
+      progress(`random point of the simplex ${k + 1}/${randomDraws}`);
       const w = weights.map((l) => ({ layer: l.layer, kappa: randomSimplexPoint(m, rng), alpha: randomSimplexPoint(m, rng) }));
       samples.push(await measureWith(trainer, set, w, learned, bleu));
     }
@@ -153,7 +157,7 @@ export async function runAblation(trainer: Trainer, set: EvalSet, options: Ablat
     for (const [l, layer] of weights.entries()) {
       for (const which of ['kappa', 'alpha'] as const) {
         for (let i = 0; i < m; i++) {
-          onProgress(`${layer.layer} ${which} branch ${i} muted`);
+          progress(`${layer.layer} ${which} branch ${i} muted`);
           const w = weights.map((x, j) => (j === l ? { ...x, [which]: muteBranch(x[which], i) } : x));
           muted.push({ layer: layer.layer, branch: i, which, ...(await measureWith(trainer, set, w, learned, bleu)) });
         }
@@ -177,4 +181,61 @@ export async function assertRestored(trainer: Trainer, learned: Float32Array): P
   const want = new Uint32Array(learned.buffer, learned.byteOffset, learned.length);
   const i = now.findIndex((x, j) => x !== want[j]);
   if (i >= 0) throw new AblationError(`the learned κ/α were not restored: element ${i} of the branch range differs after the ablation`);
+}
+
+/** One branch of one layer's κ or α (0-based `branch`, `layer` as the parameter table names it: "enc.0"). */
+export interface BranchRef {
+  layer: string;
+  branch: number;
+  which: 'kappa' | 'alpha';
+}
+
+/** Why `ref` names no branch of this trainer's model, or null. */
+export function branchRefProblem(trainer: Pick<Trainer, 'config' | 'branchedLayers'>, ref: BranchRef): string | null {
+  const layers = trainer.branchedLayers();
+  if (!layers.includes(ref.layer)) return `layer "${ref.layer}" is not a branched layer of this model (${layers.join(', ') || 'none'})`;
+  if (ref.which !== 'kappa' && ref.which !== 'alpha') return `which must be "kappa" or "alpha", got "${String(ref.which)}"`;
+  const m = trainer.config.branches;
+  if (!Number.isInteger(ref.branch) || ref.branch < 0 || ref.branch >= m) return `branch ${ref.branch} is not one of 0..${m - 1}`;
+  return null;
+}
+
+export interface MuteReport {
+  learned: Measurement;
+  muted: MutedResult;
+}
+
+/**
+ * One branch muted (its κ_i or α_i set to 0, the rest of that vector renormalized), measured beside the
+ * learned weights; the learned tensors are written back and checked bit for bit, as in runAblation.
+ */
+export async function measureMuted(trainer: Trainer, set: EvalSet, ref: BranchRef, bleu = true): Promise<MuteReport> {
+  const problem = ablationProblem(trainer.config) ?? branchRefProblem(trainer, ref);
+  if (problem) throw new AblationError(problem);
+  const learned = await readBranchTensors(trainer);
+  const weights = effectiveFromStored(trainer, learned);
+  try {
+    const learnedResult = await measure(trainer, set, bleu);
+    const w = weights.map((x) => (x.layer === ref.layer ? { ...x, [ref.which]: muteBranch(x[ref.which], ref.branch) } : x));
+    const muted = { layer: ref.layer, branch: ref.branch, which: ref.which, ...(await measureWith(trainer, set, w, learned, bleu)) };
+    return { learned: learnedResult, muted };
+  } finally {
+    writeBranchTensors(trainer, learned);
+    await assertRestored(trainer, learned);
+  }
+}
+
+/**
+ * The dev loss of the trainer's weights under the `uniform` weighting's own forward (a second model on a
+ * copy of the parameters that ignores κ/α and uses 1/M): an independent check of the ablation's "uniform"
+ * setting, which writes 1/M into the learned model's κ/α instead. Briefly holds a second model on the GPU.
+ */
+export async function uniformWeightingLoss(trainer: Trainer, set: EvalSet): Promise<number> {
+  const { params } = await trainer.checkpoint();
+  const reference = new Trainer(trainer.gpu, { ...trainer.config, weighting: 'uniform' }, trainer.options, { params });
+  try {
+    return (await reference.evaluate(set.batches)).loss;
+  } finally {
+    reference.destroy();
+  }
 }

@@ -49,17 +49,17 @@ export function readDataRecord(extra: unknown): DataRecord | null {
 
 /**
  * The record of a page checkpoint, from the run spec it stores (extras "playground_run": model, train.seed,
- * data.{source, vocab, batchTokens, devPairs}). An imported corpus is not in the checkpoint (its pairs are
+ * data.{source, vocab, batchTokens, devPairs, seed: a seed experiment's data seed, else train.seed}). An imported corpus is not in the checkpoint (its pairs are
  * stripped): null then, as for anything that is not such a spec.
  */
 export function recordFromRunSpec(spec: unknown): DataRecord | null {
-  const s = spec as { model?: { maxLen?: unknown }; train?: { seed?: unknown }; data?: { source?: { kind?: unknown; direction?: unknown }; vocab?: unknown; batchTokens?: unknown; devPairs?: unknown } } | null;
+  const s = spec as { model?: { maxLen?: unknown }; train?: { seed?: unknown }; data?: { source?: { kind?: unknown; direction?: unknown }; vocab?: unknown; batchTokens?: unknown; devPairs?: unknown; seed?: unknown } } | null;
   const kind = s?.data?.source?.kind;
   if (kind !== 'builtin' && kind !== 'copy' && kind !== 'reverse') return null;
   const direction = s!.data!.source!.direction === 'de-en' ? 'de-en' : 'en-de';
   return readDataRecord({
     source: kind, ...(kind === 'builtin' ? { direction } : {}),
-    seed: s!.train?.seed, vocab: s!.data!.vocab, maxLen: s!.model?.maxLen, batchTokens: s!.data!.batchTokens, devPairs: s!.data!.devPairs,
+    seed: s!.data!.seed ?? s!.train?.seed, vocab: s!.data!.vocab, maxLen: s!.model?.maxLen, batchTokens: s!.data!.batchTokens, devPairs: s!.data!.devPairs,
   });
 }
 

@@ -124,13 +124,19 @@ async function trainOne(gpu: Gpu, data: PreparedData, dev: EvalSet, run: Compare
     trainer.destroy();
   }
   curve.sort((a, b) => a.step - b.step);
-  const reached = options.targetLoss === null ? undefined : evals.find((e) => e.loss <= options.targetLoss!);
   return {
     seed, curve, evals, stopped,
-    target: reached ? { step: reached.step, tokens: reached.tokens } : null,
+    target: targetReached(evals, options.targetLoss),
     entropy: tracker.series(),
     events: tracker.events({ weighting: config.weighting }),
   };
+}
+
+/** The step and tokens of the first evaluation whose dev loss is at or below the target (null: never, or no target). */
+export function targetReached(evals: readonly EvalPoint[], targetLoss: number | null): { step: number; tokens: number } | null {
+  if (targetLoss === null) return null;
+  const reached = evals.find((e) => e.loss <= targetLoss);
+  return reached ? { step: reached.step, tokens: reached.tokens } : null;
 }
 
 export interface RunSummary {
