@@ -1,14 +1,22 @@
 // The unit a launcher produces and a graph replays: one compute dispatch with its pipeline, its bind
 // group and its workgroup counts, all created once. Encoding a Dispatch creates no GPU object.
+// A launcher asks the pipeline cache for a handle (gpu.pipelines.get) and builds its Dispatch with
+// makeDispatch. While a pipeline batch is open (pipelines.ts) the handle may still be pending: the
+// Dispatch is then checked now (bindings, grid) and finished (pipeline and bind group set) when the batch
+// settles; until then it must not be encoded (encodeDispatches refuses it, naming it).
 import type { Gpu } from './device.ts';
+import type { PipelineHandle } from './pipelines.ts';
 import { Usage } from './buffers.ts';
 import { bindingOf, numel, type GpuTensor } from './tensor.ts';
 
 export interface Dispatch {
   label: string;
+  /** Set once the pipeline exists (at once, or when its batch settles: see `pending`). */
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: readonly [number, number, number];
+  /** True until its pending pipeline's batch has settled (it is not encodable before); false or absent once made. */
+  pending?: boolean;
 }
 
 export const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
@@ -34,6 +42,13 @@ function toBinding(r: Resource): GPUBufferBinding {
  * dispatches silently do nothing (Dawn only logs it).
  */
 export function createBindGroup(gpu: Gpu, pipeline: GPUComputePipeline, resources: Resource[], label?: string): GPUBindGroup {
+  const entries = checkedEntries(gpu, resources, label);
+  gpu.counters.bindGroups++;
+  return gpu.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
+}
+
+/** Bind group entries for `resources`, checked against the device's binding limits (see createBindGroup). */
+function checkedEntries(gpu: Gpu, resources: Resource[], label?: string): GPUBindGroupEntry[] {
   const entries = resources.map((r, binding) => ({ binding, resource: toBinding(r) }));
   const limit = gpu.limits.maxStorageBufferBindingSize;
   for (const { binding, resource } of entries) {
@@ -43,8 +58,7 @@ export function createBindGroup(gpu: Gpu, pipeline: GPUComputePipeline, resource
       `(${limit} bytes): the model or batch is too large for this GPU`);
     require(((resource.offset ?? 0) & 255) === 0, label ?? 'bind group', `binding ${binding} (buffer "${resource.buffer.label}") starts at byte ${resource.offset}, not a multiple of 256`);
   }
-  gpu.counters.bindGroups++;
-  return gpu.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
+  return entries;
 }
 
 /** Elements of the largest storage binding of this device, a multiple of 64 (so windows start 256-B aligned). */
@@ -118,23 +132,41 @@ export function writeUniform(gpu: Gpu, buffer: GPUBuffer, fields: readonly Unifo
   gpu.device.queue.writeBuffer(buffer, 0, packUniform(fields));
 }
 
-/** Build a Dispatch from a cached pipeline: the usual body of a launcher. */
+/**
+ * Build a Dispatch from a cached pipeline: the usual body of a launcher. With a pending pipeline (an open
+ * batch) the bindings and grid are checked now and the bind group is made when the batch settles, with
+ * the dispatch's label as it is then (compileGraph prefixes node labels meanwhile).
+ */
 export function makeDispatch(
   gpu: Gpu,
   label: string,
-  pipeline: GPUComputePipeline,
+  pipeline: PipelineHandle,
   resources: Resource[],
   workgroups: readonly [number, number?, number?],
 ): Dispatch {
   const [x, y = 1, z = 1] = workgroups;
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;
   require(x <= max && y <= max && z <= max, label, `workgroup grid ${x}x${y}x${z} exceeds ${max} per dimension`);
-  return { label, pipeline, bindGroup: createBindGroup(gpu, pipeline, resources, label), workgroups: [x, y, z] };
+  if (pipeline.pipeline) return { label, pipeline: pipeline.pipeline, bindGroup: createBindGroup(gpu, pipeline.pipeline, resources, label), workgroups: [x, y, z], pending: false };
+  const batch = gpu.pipelines.currentBatch;
+  require(batch !== null, label, `pipeline ${pipeline.key} is still being created and no batch is open to finish this dispatch`);
+  const entries = checkedEntries(gpu, resources, label);
+  // Placeholders until the batch settles (never encoded: `pending` is checked first).
+  const d: Dispatch = { label, pipeline: null as unknown as GPUComputePipeline, bindGroup: null as unknown as GPUBindGroup, workgroups: [x, y, z], pending: true };
+  batch.whenMade(() => {
+    const made = pipeline.made;
+    gpu.counters.bindGroups++;
+    d.pipeline = made;
+    d.bindGroup = gpu.device.createBindGroup({ label: d.label, layout: made.getBindGroupLayout(0), entries });
+    d.pending = false;
+  });
+  return d;
 }
 
 /** Encode dispatches into one compute pass (no object creation beyond the pass itself). */
 export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
   for (const d of dispatches) {
+    if (d.pending) throw new Error(`${d.label}: its pipeline is still being created (settle the compilation's pipeline batch before encoding)`);
     if (d.workgroups[0] === 0 || d.workgroups[1] === 0 || d.workgroups[2] === 0) continue;
     pass.setPipeline(d.pipeline);
     pass.setBindGroup(0, d.bindGroup);

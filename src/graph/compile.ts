@@ -10,6 +10,7 @@ import type { BufferOwner } from '../gpu/memory.ts';
 import { createTensor, numel, uploadTensor, type GpuTensor } from '../gpu/tensor.ts';
 import type { Graph, LowerContext, Location, Tensor } from './graph.ts';
 import { planMemory, type MemoryPlan } from './planner.ts';
+import type { PipelineBatch, ProgressCallback } from '../gpu/pipelines.ts';
 
 /**
  * Slot buffers shared between graphs that never run at the same time (the shape buckets of one model: the
@@ -154,7 +155,11 @@ function compileUnchecked(gpu: Gpu, graph: Graph, options: CompileOptions, creat
       const node = graph.nodes[i];
       try {
         // Label each dispatch "<node>: <kernel>" (profiles and GPU error messages name the node).
-        for (const d of node.lower(ctx)) out.push({ ...d, label: `${node.label}: ${d.label}` });
+        // (In place, not a copy: a dispatch of a pending pipeline is finished later through this object.)
+        for (const d of node.lower(ctx)) {
+          d.label = `${node.label}: ${d.label}`;
+          out.push(d);
+        }
       } catch (err) {
         throw new Error(`compiling ${node.label}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
@@ -174,4 +179,40 @@ function compileUnchecked(gpu: Gpu, graph: Graph, options: CompileOptions, creat
     },
     destroy: () => owner.destroy(),
   };
+}
+
+/**
+ * Settle a pipeline batch (pipelines.ts): wait for its pipelines, then finish its pending dispatches (their
+ * bind groups) inside error scopes. Resolves with the scopes' verdict (null, or the first GPU error, already
+ * reported); rejects when the device refused a pipeline.
+ */
+export async function settlePipelines(gpu: Gpu, batch: PipelineBatch, what: string, onProgress?: ProgressCallback): Promise<{ errors: Promise<string | null> }> {
+  let errors: Promise<string | null> = Promise.resolve(null);
+  await batch.settle(onProgress, (finish) => {
+    errors = captureErrors(gpu, what, finish).errors;
+  });
+  return { errors };
+}
+
+/**
+ * compileGraph with every new pipeline created asynchronously, all at once (one batch), then the bind
+ * groups: resolves with the graph ready to encode. `onProgress` hears 'pipelines' and 'buffers'.
+ */
+export async function compileGraphAsync(gpu: Gpu, graph: Graph, options: CompileOptions, onProgress?: ProgressCallback): Promise<CompiledGraph> {
+  const batch = gpu.pipelines.openBatch();
+  let compiled: CompiledGraph;
+  try {
+    compiled = compileGraph(gpu, graph, options);
+  } finally {
+    batch.close();
+  }
+  try {
+    const { errors } = await settlePipelines(gpu, batch, `compiling ${options.label ?? 'compiled graph'}`, onProgress);
+    const lowered = compiled.errors;
+    compiled.errors = Promise.all([lowered, errors]).then(([a, b]) => a ?? b);
+  } catch (err) {
+    compiled.destroy();
+    throw err;
+  }
+  return compiled;
 }

@@ -20,7 +20,8 @@ import { createStepStatus, gradNorm, type GradNorm } from '../gpu/kernels/grad_n
 import { simplexProject } from '../gpu/kernels/simplex.ts';
 import { writeDropoutSeed } from '../gpu/kernels/dropout.ts';
 import { rngHash } from '../reference/rng.ts';
-import { Arena, compileGraph, type CompiledGraph } from '../graph/compile.ts';
+import { Arena, compileGraph, settlePipelines, type CompiledGraph } from '../graph/compile.ts';
+import type { ProgressCallback } from '../gpu/pipelines.ts';
 import { buildModelGraph, type BatchShape, type ModelGraph } from '../model/transformer.ts';
 import { buildParamTable, type ParamTable } from '../model/params.ts';
 import { initParams } from '../model/init.ts';
@@ -64,6 +65,29 @@ export interface StepMetrics {
   branches: { layer: string; kappa: number[]; alpha: number[] }[];
 }
 
+/**
+ * What the trainer's start cost, wall ms (`trainer.startup`): everything before the first step split into
+ * the constructor (flat buffers, initial weights, readback ring), shader modules, pipelines and the rest of
+ * the compilation (buffers, uniforms, bind groups: lowering the graphs), then the first step itself. The
+ * compilation parts add up the first prepare() (or the first step's synchronous compile when there was
+ * none); pipelinesMs counts synchronous pipeline creation plus the wait for the asynchronous ones.
+ */
+export interface StartupTimings {
+  constructMs: number;
+  shadersMs: number;
+  pipelinesMs: number;
+  buffersMs: number;
+  /** constructMs + shadersMs + pipelinesMs + buffersMs: everything before the first step. */
+  compileMs: number;
+  /** The first trainStep, from its call to its metrics (or to flush() when it did not report); null before. */
+  firstStepMs: number | null;
+  /** Shader modules and distinct pipelines created for it, pipeline requests the cache answered, bind groups. */
+  modules: number;
+  pipelines: number;
+  pipelineHits: number;
+  bindGroups: number;
+}
+
 interface Bucket {
   model: ModelGraph;
   compiled: CompiledGraph;
@@ -82,9 +106,13 @@ export class Trainer {
   readonly seeds: GpuTensor<'u32'>;
   readonly status: GpuTensor<'f32'>;
   readonly schedule: AdamSchedule;
-  private readonly norm: GradNorm;
-  /** The update guard (adamGuard) over the ranges the step updates: all, or all but kappa/alpha (frozen). */
-  private readonly guard: { train: Dispatch[]; frozen: Dispatch[] };
+  /** The gradient norm and the update guard (adamGuard) over the ranges the step updates: all, or all but
+   *  kappa/alpha (frozen). Made with the first compiled bucket (their pipelines in the same batch). */
+  private stepTail: { norm: GradNorm; guard: { train: Dispatch[]; frozen: Dispatch[] } } | null = null;
+  /** See StartupTimings; firstStepMs and the compile parts fill in as the trainer starts. */
+  readonly startup: StartupTimings;
+  /** performance.now() of the first step's trainStep call and its step number, until its metrics come. */
+  private firstStep: { t0: number; step: number } | null = null;
   private readonly buckets = new Map<string, Bucket>();
   /** Activation/gradient buffers shared by all buckets (their steps never overlap). */
   private readonly arena: Arena;
@@ -111,6 +139,7 @@ export class Trainer {
     readonly options: TrainerOptions,
     state?: { params: Float32Array; m?: Float32Array; v?: Float32Array; step?: number },
   ) {
+    const constructStart = performance.now();
     assertConfigFitsDevice(config, device.limits);
     this.table = buildParamTable(config);
     this.watch = new FaultWatch(device);
@@ -129,15 +158,6 @@ export class Trainer {
       this.seeds = uploadTensor(gpu, [0, 0, 0, 0], [4], 'u32', 'seeds');
       this.status = createStepStatus(gpu);
       this.schedule = createAdamSchedule(gpu, 2);
-      this.norm = gradNorm(gpu, this.grads, this.status, { clip: options.gradClip, haltAfterNonfinite: true });
-      const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
-      const { offset: branchOffset, count: branchCount } = this.table.branchRange;
-      const mainRange = { offset: 0, count: branchOffset, group: 0 };
-      const trainsBranches = branchCount > 0 && config.weighting !== 'uniform';
-      this.guard = {
-        train: adamGuard(gpu, bufs, trainsBranches ? [mainRange, { offset: branchOffset, count: branchCount, group: 1 }] : [mainRange]),
-        frozen: adamGuard(gpu, bufs, [mainRange]),
-      };
       this.step = state?.step ?? 0;
       this.ring = new MetricsRing(gpu, this.table.branchRange.count);
     } catch (err) {
@@ -146,6 +166,97 @@ export class Trainer {
       throw err;
     }
     this.watch.track(scopes.close());
+    const constructMs = performance.now() - constructStart;
+    this.startup = { constructMs, shadersMs: 0, pipelinesMs: 0, buffersMs: 0, compileMs: constructMs, firstStepMs: null, modules: 0, pipelines: 0, pipelineHits: 0, bindGroups: 0 };
+  }
+
+  /** The gradient norm and update guard dispatches (made with the first bucket, see stepTail). */
+  private tail() {
+    if (this.stepTail) return this.stepTail;
+    const gpu = this.gpu;
+    const norm = gradNorm(gpu, this.grads, this.status, { clip: this.options.gradClip, haltAfterNonfinite: true });
+    const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
+    const { offset: branchOffset, count: branchCount } = this.table.branchRange;
+    const mainRange = { offset: 0, count: branchOffset, group: 0 };
+    const trainsBranches = branchCount > 0 && this.config.weighting !== 'uniform';
+    const guard = {
+      train: adamGuard(gpu, bufs, trainsBranches ? [mainRange, { offset: branchOffset, count: branchCount, group: 1 }] : [mainRange]),
+      frozen: adamGuard(gpu, bufs, [mainRange]),
+    };
+    return (this.stepTail = { norm, guard });
+  }
+
+  /**
+   * Compile the training step of each shape before its first step, every new pipeline created
+   * asynchronously and all at once (one batch, in the order the step runs them), then the bind groups:
+   * nothing blocks on one pipeline while the others wait. Progress: 'shaders' (modules, once the graphs
+   * are lowered), 'pipelines' (as each one is made), 'buffers' (bind groups). A shape already compiled is
+   * skipped; a shape never prepared compiles synchronously on its first step instead.
+   */
+  async prepare(shapes: readonly BatchShape[], onProgress?: ProgressCallback): Promise<void> {
+    this.watch.throwIfFaulted();
+    const todo = new Map<string, BatchShape>();
+    for (const shape of shapes) {
+      const key = bucketKey(shape);
+      if (!this.buckets.has(key)) todo.set(key, shape);
+    }
+    if (todo.size === 0) return;
+    for (const [key, shape] of todo) assertConfigFitsDevice(this.config, this.gpu.limits, { batch: shape }, `batch ${key}`);
+    const measure = this.measureCompile();
+    const batch = this.gpu.pipelines.openBatch();
+    const made: Bucket[] = [];
+    const fail = (err: unknown): never => {
+      batch.abandon();
+      for (const b of made) b.compiled.destroy();
+      throw err;
+    };
+    try {
+      for (const [key, shape] of todo) made.push(this.watch.captured(`compiling the training step ${key}`, () => this.compileBucket(shape)));
+    } catch (err) {
+      fail(err);
+    } finally {
+      batch.close();
+    }
+    const modules = this.gpu.pipelines.stats.modules - measure.modules;
+    onProgress?.({ phase: 'shaders', done: modules, total: modules });
+    const waitStart = performance.now();
+    let waitMs = 0;
+    try {
+      const settled = await settlePipelines(this.gpu, batch, `finishing the training step ${[...todo.keys()].join(', ')}`, (p) => {
+        if (p.phase === 'buffers' && p.done === 0) waitMs = performance.now() - waitStart; // every pipeline is made
+        onProgress?.(p);
+      });
+      this.watch.track(settled.errors);
+    } catch (err) {
+      fail(err);
+    }
+    [...todo.keys()].forEach((key, i) => this.buckets.set(key, made[i]));
+    measure.done(waitMs);
+  }
+
+  /** Start measuring a compilation; done(waitMs) adds its parts to `startup` (before the first step only). */
+  private measureCompile() {
+    const stats = this.gpu.pipelines.stats;
+    const t0 = performance.now();
+    const before = { moduleMs: stats.moduleMs, syncMs: stats.syncPipelineMs, modules: stats.modules, pipelines: stats.pipelines, hits: stats.hits, bindGroups: this.gpu.counters.bindGroups };
+    return {
+      modules: before.modules,
+      done: (waitMs: number) => {
+        if (this.startup.firstStepMs !== null || this.firstStep) return; // a later shape: not part of the start
+        const s = this.startup;
+        const wall = performance.now() - t0;
+        const shaders = stats.moduleMs - before.moduleMs;
+        const pipelines = stats.syncPipelineMs - before.syncMs + waitMs;
+        s.shadersMs += shaders;
+        s.pipelinesMs += pipelines;
+        s.buffersMs += Math.max(0, wall - shaders - pipelines);
+        s.compileMs = s.constructMs + s.shadersMs + s.pipelinesMs + s.buffersMs;
+        s.modules += stats.modules - before.modules;
+        s.pipelines += stats.pipelines - before.pipelines;
+        s.pipelineHits += stats.hits - before.hits;
+        s.bindGroups += this.gpu.counters.bindGroups - before.bindGroups;
+      },
+    };
   }
 
   /** GPU errors since this trainer was made (validation, out-of-memory, device lost), oldest first. */
@@ -177,26 +288,29 @@ export class Trainer {
 
   /** The compiled step for a batch shape (compiled on first use, then reused). */
   bucket(shape: BatchShape): Bucket {
-    const key = `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
+    const key = bucketKey(shape);
     let bucket = this.buckets.get(key);
     if (!bucket) {
       assertConfigFitsDevice(this.config, this.gpu.limits, { batch: shape }, `batch ${key}`);
+      const measure = this.measureCompile();
       bucket = this.watch.captured(`compiling the training step ${key}`, () => this.compileBucket(shape));
       this.buckets.set(key, bucket);
+      measure.done(0);
     }
     return bucket;
   }
 
   private compileBucket(shape: BatchShape): Bucket {
-    const key = `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
+    const key = bucketKey(shape);
     const model = buildModelGraph(this.config, shape, true);
     const compiled = compileGraph(this.gpu, model.graph, { params: this.params, grads: this.grads, seeds: this.seeds, arena: this.arena, label: `train ${key}` });
     this.watch.track(compiled.errors);
     try {
       const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
       const { offset: branchOffset, count: branchCount } = this.table.branchRange;
+      const { norm, guard } = this.tail();
       const main = adamUpdate(this.gpu, bufs, { offset: 0, count: branchOffset, group: 0 });
-      const gradientAndNorm = [...compiled.forward, ...compiled.backward, ...this.norm.dispatches];
+      const gradientAndNorm = [...compiled.forward, ...compiled.backward, ...norm.dispatches];
       const branch: Dispatch[] = [];
       if (branchCount > 0 && this.config.weighting !== 'uniform') {
         branch.push(...adamUpdate(this.gpu, bufs, { offset: branchOffset, count: branchCount, group: 1 }));
@@ -206,8 +320,8 @@ export class Trainer {
       }
       return {
         model, compiled,
-        train: [...gradientAndNorm, ...this.guard.train, ...main, ...branch],
-        trainFrozen: [...gradientAndNorm, ...this.guard.frozen, ...main],
+        train: [...gradientAndNorm, ...guard.train, ...main, ...branch],
+        trainFrozen: [...gradientAndNorm, ...guard.frozen, ...main],
       };
     } catch (err) {
       compiled.destroy();
@@ -224,6 +338,7 @@ export class Trainer {
     const step = this.step + 1;
     const bucket = this.bucket(batch); // compiles on a shape's first step: not part of the host time below
     const t0 = performance.now();
+    if (this.startup.firstStepMs === null && !this.firstStep) this.firstStep = { t0, step };
     const q = this.gpu.device.queue;
     writeBatch(q, bucket.compiled, batch);
     writeDropoutSeed(this.gpu, this.seeds, rngHash((this.options.seed ^ Math.imul(step, 0x9e3779b1)) >>> 0));
@@ -247,7 +362,10 @@ export class Trainer {
     this.step = step;
     if (slot !== null) {
       const hostMs = performance.now() - t0;
-      this.ring.collect(slot, (values) => this.onMetrics(this.stepMetrics(values, step, lrs[0], hostMs)));
+      this.ring.collect(slot, (values) => {
+        if (this.firstStep?.step === step) this.firstStepDone();
+        this.onMetrics(this.stepMetrics(values, step, lrs[0], hostMs));
+      });
     }
     return step;
   }
@@ -365,6 +483,13 @@ export class Trainer {
   async flush(): Promise<void> {
     await this.gpu.device.queue.onSubmittedWorkDone();
     while (this.ring.pending > 0) await new Promise((r) => setTimeout(r, 1));
+    if (this.firstStep) this.firstStepDone(); // a first step that did not report: done by now
+  }
+
+  private firstStepDone(): void {
+    if (!this.firstStep) return;
+    this.startup.firstStepMs = performance.now() - this.firstStep.t0;
+    this.firstStep = null;
   }
 
   /** Parameters and Adam moments as a checkpoint (waits for the GPU). */
@@ -407,6 +532,8 @@ export class Trainer {
     this.translatorInstance = null;
   }
 }
+
+const bucketKey = (shape: BatchShape) => `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
 
 /** Write a batch's token ids into a compiled graph's input buffers. */
 export function writeBatch(queue: GPUQueue, compiled: CompiledGraph, batch: Batch): void {
