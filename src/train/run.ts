@@ -14,6 +14,7 @@ import { prepareData, type PreparedData } from './data.ts';
 import { checkCorpus, checkRunSpec, MAX_STEP, specWithoutPairs } from './spec.ts';
 import { corpusHash } from '../data/import.ts';
 import type { DevResult, LoadSpec, RunInfo, RunRates, RunSpec, RunState, TrainerOptions } from './protocol.ts';
+import type { ProgressCallback } from '../gpu/pipelines.ts';
 
 /** Dev translations sent back with each evaluation. */
 const DEV_SAMPLES = 3;
@@ -148,8 +149,23 @@ export class TrainingRun {
     return this.spec?.train.steps ?? this.trainer.step;
   }
 
+  /** The first training batch, taken from the stream ahead of its step by prepare() (which compiles its shape). */
+  private upcoming: Batch | null = null;
+
+  /** Compile the step of the next batch's shape before it runs (pipelines asynchronously), with progress. */
+  async prepare(onProgress?: ProgressCallback): Promise<void> {
+    if (!this.batches || this.state !== 'active') return;
+    this.upcoming ??= this.nextBatch();
+    await this.trainer.prepare([this.upcoming], onProgress);
+  }
+
   /** The next training batch. */
   nextBatch(): Batch {
+    if (this.upcoming) {
+      const batch = this.upcoming;
+      this.upcoming = null;
+      return batch;
+    }
     const next = this.batches?.next();
     if (!next || next.done) throw new Error(`run "${this.label}": the training data produced no batch`);
     return next.value.batch;

@@ -137,7 +137,13 @@ export class Session {
       }
       if (evaluateFirst) for (const run of runs) await this.evaluate(generation, run);
       if (generation !== this.generation) return;
+      // Each run's step compiled before its first step ('compile-progress': pipelines made asynchronously).
+      for (const run of runs) {
+        await run.prepare((p) => this.post({ type: 'compile-progress', ...p }));
+        if (generation !== this.generation) return;
+      }
       const trainable = runs.some((r) => r.state === 'active');
+      if (trainable && !paused) this.post({ type: 'compile-progress', phase: 'first-step', done: 0, total: 1 });
       this.setStatus(!trainable ? 'done' : paused ? 'paused' : 'running');
       if (this.status === 'running') void this.loop(generation);
     });
