@@ -1,10 +1,19 @@
 // LayerNorm over the last dimension (biased variance), forward and backward; deterministic reductions.
 //   layernorm_forward:          y (N, D) = (x - mean) * rstd * g (D) + b (D); saves mean (N), rstd (N)
+//                               with ADD_RESIDUAL, x = x + dropout(x2) (the residual add before a post-LN,
+//                               the dropout of shaders/dropout.wgsl: same seed, stream, rate and element
+//                               index, so the same mask); the sum overwrites x2 (it is the backward's x;
+//                               x2 is bound read_write, and each thread reads its elements before it
+//                               writes them): one dispatch for LN(x + dropout(y)), 8 storage bindings
 //   layernorm_backward_input:   dx (N, D) (+)= rstd * (g*dy - mean(g*dy) - xhat * mean(g*dy*xhat))
+//                               with DUAL_DX, the same value times the dropout mask also into dx2 (+= with
+//                               accumulate2): the gradients of both addends of a fused residual add
 //   layernorm_backward_params:  per chunk of rows: part_g (chunks, D) = sum dy*xhat, part_b (chunks, D) = sum dy;
 //                               with chunks = 1 it writes (or adds into) dg, db directly
 //   layernorm_params_finish:    dg (D), db (D) (+)= sums over chunks, in chunk order
-// Bindings: 0 params (uniform), then each entry point's buffers in the order of its comment.
+// Bindings: 0 params (uniform), then each entry point's buffers in the order of its comment; the fused
+// residual's dropout reads its seed (u32, seeds[seed_index]) at binding 8.
+//!include rng.wgsl
 // Row kernels: workgroup 256 = (256 / LANES) rows x LANES threads (LANES an override, a power of two <= 256,
 // picked by the launcher from D); the LANES threads of a row stride over D and reduce by a fixed tree in
 // workgroup memory; grid folded into y. Mean and variance are two passes (variance of the centred values).
@@ -18,7 +27,14 @@ struct Params {
   accumulate: u32,      // 1: gradient outputs are added into, 0: overwritten
   chunks: u32,          // row chunks of the param reduction
   rows_per_chunk: u32,
+  accumulate2: u32,     // DUAL_DX: 1 adds into dx2
+  stream: u32,          // ADD_RESIDUAL / DUAL_DX: the residual dropout's stream, rate and seed
+  rate: f32,
+  seed_index: u32,
 }
+
+override ADD_RESIDUAL: bool = false;
+override DUAL_DX: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 
@@ -29,6 +45,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read> x_fwd: array<f32>;
 @group(0) @binding(5) var<storage, read> g_fwd: array<f32>;
 @group(0) @binding(6) var<storage, read> b_fwd: array<f32>;
+@group(0) @binding(7) var<storage, read_write> x2_sum: array<f32>;  // ADD_RESIDUAL (else any buffer)
 
 // layernorm_backward_input: 1 dx, 2 dy, 3 x, 4 g, 5 mean, 6 rstd
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
@@ -37,6 +54,14 @@ struct Params {
 @group(0) @binding(4) var<storage, read> g: array<f32>;
 @group(0) @binding(5) var<storage, read> mean: array<f32>;
 @group(0) @binding(6) var<storage, read> rstd: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dx2: array<f32>;  // DUAL_DX (else any buffer)
+@group(0) @binding(8) var<storage, read> seeds: array<u32>;  // ADD_RESIDUAL, DUAL_DX (else any buffer)
+
+// The residual dropout's multiplier of element i (1 at rate 0), from the step's seed.
+fn residual_scale(seed: u32, i: u32) -> f32 {
+  if (params.rate <= 0.0) { return 1.0; }
+  return dropout_scale(seed, params.stream, i, params.rate);
+}
 
 // layernorm_backward_params: 1 part_g, 2 part_b, 3 dy, 4 x, 5 mean, 6 rstd
 // layernorm_params_finish:   1 part_g (dg), 2 part_b (db), 3 fin_g (partials), 4 fin_b (partials)
@@ -81,6 +106,12 @@ fn first_row(wg: vec3u, groups: vec3u) -> u32 {
 // a row; every loop runs the same trip count on all threads of the row, so the reductions after it are
 // reached together.
 
+// The LayerNorm's input at element i: x, or x + dropout(x2) (dropout, then residualAdd, in f32).
+fn x_value(i: u32) -> f32 {
+  if (ADD_RESIDUAL) { return x_fwd[i] + x2_sum[i] * residual_scale(seeds[params.seed_index], i); }
+  return x_fwd[i];
+}
+
 // This thread's part of sum x over the row.
 fn forward_part_sum(row: u32, lane: u32, stride: u32) -> f32 {
   let dim = params.dim;
@@ -88,7 +119,7 @@ fn forward_part_sum(row: u32, lane: u32, stride: u32) -> f32 {
   var s = 0.0;
   for (var k = 0u; k < dim; k += stride) {
     let d = k + lane;
-    if (d < dim) { s += x_fwd[base + d]; }
+    if (d < dim) { s += x_value(base + d); }
   }
   return s;
 }
@@ -101,7 +132,7 @@ fn forward_part_sq(row: u32, lane: u32, stride: u32, mu: f32) -> f32 {
   for (var k = 0u; k < dim; k += stride) {
     let d = k + lane;
     if (d < dim) {
-      let c = x_fwd[base + d] - mu;
+      let c = x_value(base + d) - mu;
       q += c * c;
     }
   }
@@ -114,7 +145,11 @@ fn forward_store(row: u32, lane: u32, stride: u32, mu: f32, r: f32) {
   let base = row * dim;
   for (var k = 0u; k < dim; k += stride) {
     let d = k + lane;
-    if (d < dim) { y[base + d] = (x_fwd[base + d] - mu) * r * g_fwd[d] + b_fwd[d]; }
+    if (d < dim) {
+      let xv = x_value(base + d);
+      y[base + d] = (xv - mu) * r * g_fwd[d] + b_fwd[d];
+      if (ADD_RESIDUAL) { x2_sum[base + d] = xv; }
+    }
   }
   if (lane == 0u) {
     mean_out[row] = mu;
@@ -154,6 +189,14 @@ fn backward_input_store(row: u32, lane: u32, stride: u32, sums: vec2f) {
         dx[base + d] += v;
       } else {
         dx[base + d] = v;
+      }
+      if (DUAL_DX) {
+        let v2 = v * residual_scale(seeds[params.seed_index], base + d);
+        if (params.accumulate2 == 1u) {
+          dx2[base + d] += v2;
+        } else {
+          dx2[base + d] = v2;
+        }
       }
     }
   }

@@ -13,8 +13,17 @@
 // [split * k_split, + k_split); the launcher then points c at a scratch of raw partial sums (alpha 1, no
 // bias/ReLU/accumulate) laid out [batch][split][M][N], and matmul_reduce adds the splits in order and
 // applies the real epilogue once. No float atomics: the result is deterministic.
-// Bindings: 0 params (uniform), 1 c (read_write), 2 bias (any buffer when HAS_BIAS is off), 3 a, 4 b;
-// matmul_reduce reads the partial sums through binding 3 (a, as f32 words) and does not use b.
+// Fused gradient epilogues (binding 5, aux, read_write; any buffer when neither is on):
+//   BIAS_GRAD: aux[aux_offset + entry * aux_stride + j] (+)= sum over K of op(b)[., j] (unscaled: the bias
+//              gradient of a dW = Aᵀ·dC product, whose op(b) is dC), written as 0 for j in [zero_start,
+//              zero_end) (an exactly-zero gradient). Workgroups of the first row tile sum their B tiles as
+//              they load them; with split-K the raw per-split sums go to the scratch after the partial
+//              planes (bias_partials) and matmul_reduce adds them in order in an extra row M.
+//   GRAD_MASK: c = (aux[at] > 0 ? v * mask_scale : 0) (+ c), aux laid out like c: the gradient of a ReLU
+//              (and a dropout folded into it) from its saved output, for a dA = dC·Bᵀ product.
+// Bindings: 0 params (uniform), 1 c (read_write), 2 bias (any buffer when HAS_BIAS is off), 3 a, 4 b,
+// 5 aux; matmul_reduce reads the partial sums through binding 3 (a, as f32 words) and the per-split bias
+// sums through binding 4 (b: the same scratch).
 // Tiling: a workgroup computes a TILE_M x 64 block of C with 8 x (TILE_M / 8) threads, each thread an 8x8
 // register block (16 vec4 accumulators); K is walked in steps of 16 through two vec4 tiles in workgroup
 // memory (16 x TILE_M and 16 x 64 floats); each thread stores its block through the epilogue itself.
@@ -40,6 +49,13 @@ struct Params {
   alpha: f32,
   k_split: u32, // K elements per split (a multiple of 16; k when not split)
   splits: u32,  // 1 when not split
+  aux_offset: u32,
+  aux_stride: u32,
+  aux_accumulate: u32, // BIAS_GRAD: 1 adds into aux
+  zero_start: u32,     // BIAS_GRAD: columns [zero_start, zero_end) are written as 0
+  zero_end: u32,
+  bias_partials: u32,  // BIAS_GRAD with split-K: element of the scratch where the per-split bias sums start
+  mask_scale: f32,     // GRAD_MASK
 }
 
 override TRANS_A: bool = false;
@@ -50,12 +66,15 @@ override ACCUMULATE: bool = false;
 override TILE_M: u32 = 128u;
 override A_F16: bool = false;
 override B_F16: bool = false;
+override BIAS_GRAD: bool = false;
+override GRAD_MASK: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> c: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read> a: array<u32>;
 @group(0) @binding(4) var<storage, read> b: array<u32>;
+@group(0) @binding(5) var<storage, read_write> aux: array<f32>;
 
 const TILE_N = 64u;
 const TILE_K = 16u;
@@ -179,8 +198,23 @@ fn finish(entry: u32, row: u32, col: u32, sum: f32) {
   if (HAS_BIAS) { v += bias[params.bias_offset + entry * params.bias_stride + col]; }
   if (RELU) { v = max(v, 0.0); }
   let at = params.offset_c + entry * params.stride_c + row * params.ldc + col;
+  if (GRAD_MASK) { v = select(0.0, v * params.mask_scale, aux[at] > 0.0); }
   if (ACCUMULATE) { v += c[at]; }
   c[at] = v;
+}
+
+// BIAS_GRAD: the column sum of op(b) for column col of batch entry (or split partial) `entry`.
+fn store_bias_grad(entry: u32, col: u32, sum: f32) {
+  let at = params.aux_offset + entry * params.aux_stride + col;
+  var v = sum;
+  if (params.aux_accumulate != 0u) { v += aux[at]; }
+  if (col >= params.zero_start && col < params.zero_end) { v = 0.0; }
+  aux[at] = v;
+}
+
+fn store_bias_grads(entry: u32, col: u32, v: vec4f) {
+  let cols = min(4u, params.n - min(col, params.n));
+  for (var j = 0u; j < cols; j++) { store_bias_grad(entry, col + j, v[j]); }
 }
 
 // x_i without indexing an array dynamically (which would keep the accumulators out of registers).
@@ -210,6 +244,8 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
   let base_b = params.offset_b + batch * params.stride_b;
   let a_rows = TILE_M / 4u; // vec4 groups per k in tile_a
   var acc: array<vec4f, 16>;
+  var bsum_lo = vec4f(0.0); // BIAS_GRAD: column sums of this thread's two vec4 columns of op(b)
+  var bsum_hi = vec4f(0.0);
   for (var k0 = k_begin; k0 < k_end; k0 += TILE_K) {
     fill_tiles(t, base_a, base_b, row0, col0, k0, k_end);
     workgroupBarrier();
@@ -231,6 +267,7 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
       acc[10] += a_hi.z * b_lo; acc[11] += a_hi.z * b_hi;
       acc[12] += a_lo.w * b_lo; acc[13] += a_lo.w * b_hi;
       acc[14] += a_hi.w * b_lo; acc[15] += a_hi.w * b_hi;
+      if (BIAS_GRAD) { bsum_lo += b_lo; bsum_hi += b_hi; }
     }
     workgroupBarrier();
   }
@@ -250,16 +287,32 @@ fn matmul(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: 
     store_row(wid.z, row, c_lo, select(pick4(q, acc[0], acc[4], acc[8], acc[12]), pick4(q, acc[2], acc[6], acc[10], acc[14]), hi));
     store_row(wid.z, row, c_hi, select(pick4(q, acc[1], acc[5], acc[9], acc[13]), pick4(q, acc[3], acc[7], acc[11], acc[15]), hi));
   }
+  // One row of threads of the first row tile stores the column sums (every row of threads holds the same).
+  if (BIAS_GRAD && wid.y == 0u && lid.y == 0u) {
+    store_bias_grads(wid.z, c_lo, bsum_lo);
+    store_bias_grads(wid.z, c_hi, bsum_hi);
+  }
 }
 
 // Split-K reduction: c[b][row, col] = epilogue(sum over splits s, in order, of partials[b][s][row, col]),
 // the partial sums bound as a. One thread per element, 64 neighbouring columns per workgroup.
-// Grid: (N / 64, M, batch).
+// With BIAS_GRAD, row M adds the per-split bias sums (from bias_partials, [batch][split][N]) into aux.
+// Grid: (N / 64, M (+ 1 with BIAS_GRAD), batch).
 @compute @workgroup_size(64)
 fn matmul_reduce(@builtin(global_invocation_id) gid: vec3u) {
   let col = gid.x;
   let row = gid.y;
   let batch = gid.z;
+  if (BIAS_GRAD && row == params.m && col < params.n) {
+    var at = params.bias_partials + batch * params.splits * params.n + col;
+    var sum = 0.0;
+    for (var s = 0u; s < params.splits; s++) {
+      sum += bitcast<f32>(b[at]);
+      at += params.n;
+    }
+    store_bias_grad(batch, col, sum);
+    return;
+  }
   if (col >= params.n || row >= params.m) { return; }
   let plane = params.m * params.n;
   var at = batch * params.splits * plane + row * params.n + col;

@@ -103,6 +103,12 @@ export class Graph {
 
   private streams = 1;
 
+  /** Ids of ReLU matmul outputs (their gradient may be stored already masked: see maskedGradients). */
+  readonly reluOutputs = new Set<number>();
+  /** Ids of forward tensors whose gradient tensor holds the gradient of their pre-activation (masked by
+   *  the ReLU), because the matmul that produced it fused the ReLU backward (src/graph/ops.ts). */
+  readonly maskedGradients = new Set<number>();
+
   /** Names of the tensors whose gradient a forward tensor's id maps to (for inspection and tests). */
   gradients = new Map<number, Tensor>();
 }

@@ -3,7 +3,7 @@
 // Conventions: `contribute(t)` gives the gradient target of t (overwrite the first time, accumulate after);
 // launchers that cannot accumulate write a scratch tensor that is then added in (accumulateInto).
 import { addInto, copyTensor, fillZero, reluBackward, residualAdd } from '../gpu/kernels/elementwise.ts';
-import { matmulDispatches, matmulGradSpecs, type GradMatmul, type MatmulLayout } from '../gpu/kernels/matmul.ts';
+import { matmulDispatches, matmulGradSpecs, type BiasGradOutput, type GradMask, type GradMatmul, type MatmulLayout } from '../gpu/kernels/matmul.ts';
 import { columnSum } from '../gpu/kernels/reduce.ts';
 import { attentionBackward, attentionForward, attentionScratchShape, type AttentionSpec, type AttentionView } from '../gpu/kernels/attention.ts';
 import { alphaSumBackward, alphaSumForward, kappaScaleBackward, kappaScaleForward, weightsSoftmaxBackward, weightsSoftmaxForward, vectorSlice } from '../gpu/kernels/branches.ts';
@@ -60,8 +60,26 @@ export interface MatmulOpArgs {
   zeroBiasGrad?: { start: number; count: number };
 }
 
-function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout: MatmulLayout, bias?: Tensor): Dispatch[] {
+/** Fused gradient epilogues of a gradient matmul, as graph tensors (lowered to BiasGradOutput / GradMask). */
+interface FusedGrad {
+  biasGrad?: { tensor: Tensor; accumulate: boolean; offset: number; stride: number; zeroStart: number; zeroCount: number };
+  gradMask?: { saved: Tensor; scale: number };
+}
+
+function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout: MatmulLayout, bias?: Tensor, fused: FusedGrad = {}): Dispatch[] {
   const la = c.loc(a), lb = c.loc(b), lc = c.loc(out), lbias = bias ? c.loc(bias) : undefined;
+  let biasGrad: BiasGradOutput | undefined;
+  if (fused.biasGrad) {
+    const { tensor, offset, ...rest } = fused.biasGrad;
+    const l = c.loc(tensor);
+    biasGrad = { ...rest, out: l.tensor, offset: l.offset + offset };
+  }
+  let gradMask: GradMask | undefined;
+  if (fused.gradMask) {
+    const l = c.loc(fused.gradMask.saved);
+    if (l.offset !== lc.offset) throw new Error(`the saved ${fused.gradMask.saved.name} is not laid out like ${out.name}`);
+    gradMask = { saved: l.tensor, scale: fused.gradMask.scale };
+  }
   return matmulDispatches(c.gpu, lc.tensor, la.tensor, lb.tensor, {
     ...layout,
     offsetA: (layout.offsetA ?? 0) + la.offset,
@@ -69,12 +87,23 @@ function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout:
     offsetC: (layout.offsetC ?? 0) + lc.offset,
     bias: lbias?.tensor,
     biasOffset: (layout.biasOffset ?? 0) + (lbias?.offset ?? 0),
+    biasGrad,
+    gradMask,
   });
+}
+
+/** Forward nodes of `graph` that read `t`. */
+function consumers(graph: Graph, t: Tensor): number {
+  const forward = graph.forwardCount || graph.nodes.length;
+  let n = 0;
+  for (let i = 0; i < forward; i++) if (graph.nodes[i].reads.includes(t)) n++;
+  return n;
 }
 
 export function matmulOp(graph: Graph, args: MatmulOpArgs): Tensor {
   const { a, b, bias, layout, label } = args;
   const out = graph.tensor(label, args.outShape);
+  if (layout.relu) graph.reluOutputs.add(out.id);
   graph.add({
     label,
     reads: bias ? [a, b, bias] : [a, b],
@@ -83,36 +112,79 @@ export function matmulOp(graph: Graph, args: MatmulOpArgs): Tensor {
     grad(g) {
       const dout = g.gradOf(out);
       if (!dout) return;
-      // A fused ReLU: the gradient of the pre-activation, from the saved output (relu(x) > 0 iff x > 0).
+      // A fused ReLU: the gradient of the pre-activation, from the saved output (relu(x) > 0 iff x > 0),
+      // unless the matmul that produced dout already masked it (see emitMatmulGrads).
       let dc = dout;
-      if (layout.relu) {
+      if (layout.relu && !graph.maskedGradients.has(out.id)) {
         dc = g.scratch(`${label}.dpre`, out.shape);
         const dpre = dc;
         g.emit({ label: `${label} relu backward`, reads: [dout, out], writes: [dpre], lower: (c) => [reluBackward(c.gpu, c.view(dpre), c.view(dout), c.view(out))] });
       }
       const linear: MatmulLayout = { ...layout, relu: false, accumulate: false };
-      emitMatmulGrads(g, label, linear, a, b, dc);
-      if (bias) emitBiasGrad(g, label, linear, bias, dc);
-      if (bias && args.zeroBiasGrad) zeroGradSlice(g, bias, args.zeroBiasGrad.start, args.zeroBiasGrad.count, `${label} exact-zero bias grad`);
+      const biasFused = emitMatmulGrads(graph, g, label, linear, a, b, dc, bias ? { bias, zero: args.zeroBiasGrad } : undefined);
+      if (bias && !biasFused) {
+        emitBiasGrad(g, label, linear, bias, dc);
+        if (args.zeroBiasGrad) zeroGradSlice(g, bias, args.zeroBiasGrad.start, args.zeroBiasGrad.count, `${label} exact-zero bias grad`);
+      }
     },
   });
   return out;
 }
 
-function emitMatmulGrads(g: GradContext, label: string, layout: MatmulLayout, a: Tensor, b: Tensor, dc: Tensor): void {
+/**
+ * The dA and dB matmuls of a product. Two fusions into them, each replacing a dispatch of its own:
+ * - the bias gradient (column sums of dC, and the exact-zero columns) into dB = op(A)ᵀ·dC, when dB is one
+ *   matmul whose op(B) is dC itself (returns true; else the caller emits the column sums);
+ * - the ReLU gradient of A into dA, when A is the output of a ReLU matmul that only this product reads: dA
+ *   is then stored masked (the gradient of A's pre-activation) and A's producer skips its reluBackward.
+ */
+function emitMatmulGrads(
+  graph: Graph, g: GradContext, label: string, layout: MatmulLayout, a: Tensor, b: Tensor, dc: Tensor,
+  bias?: { bias: Tensor; zero?: { start: number; count: number } },
+): boolean {
+  let biasFused = false;
   for (const [operand, t] of [['a', a], ['b', b]] as const) {
     if (t.dtype !== 'f32') continue;
     const target = g.contribute(t);
     const specs = matmulGradSpecs(layout, target.accumulate);
     const terms = operand === 'a' ? specs.da : specs.db;
     const pick = (name: GradMatmul['a']): Tensor => (name === 'a' ? a : name === 'b' ? b : dc);
+    const fused: FusedGrad = {};
+    const writes = [target.tensor];
+    const reads = [a, b, dc].filter((x) => x !== t).concat(target.accumulate ? [target.tensor] : []);
+    if (operand === 'b' && bias && biasGradFusable(layout, terms)) {
+      const dbias = g.contribute(bias.bias);
+      const batch = layout.batch ?? 1;
+      fused.biasGrad = {
+        tensor: dbias.tensor, accumulate: dbias.accumulate, offset: layout.biasOffset ?? 0, stride: batch > 1 ? layout.biasStride ?? 0 : layout.n,
+        zeroStart: bias.zero?.start ?? 0, zeroCount: bias.zero?.count ?? 0,
+      };
+      writes.push(dbias.tensor);
+      if (dbias.accumulate) reads.push(dbias.tensor);
+      biasFused = true;
+    }
+    if (operand === 'a' && graph.reluOutputs.has(a.id) && !target.accumulate && terms.length === 1 && consumers(graph, a) === 1) {
+      fused.gradMask = { saved: a, scale: 1 };
+      graph.maskedGradients.add(a.id);
+      reads.push(a);
+    }
     g.emit({
       label: `${label} d${operand}`,
-      reads: [a, b, dc].filter((x) => x !== t).concat(target.accumulate ? [target.tensor] : []),
-      writes: [target.tensor],
-      lower: (c) => terms.flatMap((term) => lowerMatmul(c, target.tensor, pick(term.a), pick(term.b), term.spec)),
+      reads,
+      writes,
+      lower: (c) => terms.flatMap((term) => lowerMatmul(c, target.tensor, pick(term.a), pick(term.b), term.spec, undefined, fused)),
     });
   }
+  return biasFused;
+}
+
+/** Whether dB is one matmul whose op(B) is dC untransposed over a contiguous output (so its K sums are the bias gradient). */
+function biasGradFusable(layout: MatmulLayout, terms: GradMatmul[]): boolean {
+  const batch = layout.batch ?? 1;
+  const rows = layout.m, cols = layout.n;
+  const contiguous = (layout.ldc ?? cols) === cols && (layout.offsetC ?? 0) === 0 && (batch === 1 || (layout.strideC ?? rows * cols) === rows * cols);
+  const strided = batch === 1 || (layout.biasStride ?? 0) === cols;
+  return contiguous && strided && terms.length === 1 && terms[0].b === 'dc' && !terms[0].spec.transB;
 }
 
 function emitBiasGrad(g: GradContext, label: string, layout: MatmulLayout, bias: Tensor, dc: Tensor): void {
@@ -308,6 +380,61 @@ export function layerNormOp(graph: Graph, label: string, x: Tensor, gain: Tensor
     },
   });
   return y;
+}
+
+/**
+ * LN(x + dropout(y)) * gain + bias: the post-LN residual (model.md) in one dispatch, dropout (a fresh
+ * stream when rate > 0, as dropoutOp would take) and residual add fused into the LayerNorm; the backward
+ * writes both addends' gradients (y's through the dropout mask) from the LayerNorm backward, with no
+ * copies. The sum overwrites y (it is the backward's input), so y must be a planned tensor that nothing
+ * else reads (a sublayer's output).
+ */
+export function residualLayerNormOp(graph: Graph, label: string, x: Tensor, y: Tensor, gain: Tensor, bias: Tensor, rate: number): Tensor {
+  if (y.storage.kind !== 'planned') throw new Error(`${label}: the residual branch ${y.name} must be a planned tensor (it is overwritten with the sum)`);
+  const stream = rate > 0 ? graph.nextStream() : 0;
+  const rows = x.shape[0];
+  const out = graph.tensor(label, x.shape);
+  const mean = graph.tensor(`${label}.mean`, [rows]);
+  const rstd = graph.tensor(`${label}.rstd`, [rows]);
+  const sum = y; // after the forward node, y holds x + dropout(y)
+  const mine = new Set<Node>();
+  const dropout = (c: LowerContext) => (rate > 0 ? { rate, stream, seeds: c.seeds } : undefined);
+  const checkOnlyReader = () => {
+    const other = graph.nodes.find((n) => !mine.has(n) && n.reads.includes(y));
+    if (other) throw new Error(`${label}: ${y.name} is overwritten with the residual sum but ${other.label} reads it too`);
+  };
+  const forward: Node = {
+    label,
+    reads: [x, y, gain, bias],
+    writes: [y, out, mean, rstd],
+    lower: (c) => {
+      checkOnlyReader();
+      return [layernormForward(c.gpu, {
+        y: c.view(out), mean: c.view(mean), rstd: c.view(rstd), x: c.view(x), g: c.view(gain), b: c.view(bias), residual: { x2: c.view(y), dropout: dropout(c) },
+      })];
+    },
+    grad(g) {
+      const dout = g.gradOf(out);
+      if (!dout) return;
+      const dx = g.contribute(x), dy = g.contribute(y), dg = g.contribute(gain), db = g.contribute(bias);
+      if (dg.accumulate !== db.accumulate) throw new Error(`${label}: gain and bias gradients out of step`);
+      if (dx.tensor === dy.tensor) throw new Error(`${label}: x and y are the same tensor`);
+      const backward: Node = {
+        label: `${label} backward`,
+        reads: [dout, sum, gain, mean, rstd, ...(dx.accumulate ? [dx.tensor] : []), ...(dy.accumulate ? [dy.tensor] : []), ...(dg.accumulate ? [dg.tensor, db.tensor] : [])],
+        writes: [dx.tensor, dy.tensor, dg.tensor, db.tensor],
+        lower: (c) => layernormBackward(c.gpu, {
+          dx: c.view(dx.tensor), dx2: c.view(dy.tensor), dg: c.view(dg.tensor), db: c.view(db.tensor), dy: c.view(dout), x: c.view(sum), g: c.view(gain),
+          mean: c.view(mean), rstd: c.view(rstd), accumulate: dx.accumulate, accumulate2: dy.accumulate, accumulateParams: dg.accumulate, dropout: dropout(c),
+        }),
+      };
+      mine.add(backward);
+      g.emit(backward);
+    },
+  };
+  mine.add(forward);
+  graph.add(forward);
+  return out;
 }
 
 /** c = a + b (the residual connection). */

@@ -4,7 +4,7 @@
 // D = dModel, M = branches, dk = D/M, F = dFF, V = vocab; N = B*S (encoder rows) or B*T (decoder rows).
 import { Graph, buildBackward, type Tensor } from '../graph/graph.ts';
 import {
-  addOp, alphaSumOp, attentionOp, crossEntropyOp, dropoutOp, embeddingOp, gatherRowsOp, kappaScaleOp, layerNormOp, matmulOp, weightsSoftmaxOp,
+  alphaSumOp, attentionOp, crossEntropyOp, dropoutOp, embeddingOp, gatherRowsOp, kappaScaleOp, matmulOp, residualLayerNormOp, weightsSoftmaxOp,
 } from '../graph/ops.ts';
 import { positionalTableData } from '../gpu/kernels/embedding.ts';
 import { headDim, type ModelConfig } from './config.ts';
@@ -91,10 +91,9 @@ class ModelBuilder {
     return { batch: this.shape.batch, heads: this.c.branches, dHead: this.dk, tq, tk, causal, dropout: this.c.dropout, stream: this.graph.nextStream() };
   }
 
-  /** Post-LN residual: LN(x + drop(y)). */
+  /** Post-LN residual: LN(x + drop(y)), one fused op (y, a sublayer's output, is overwritten with the sum). */
   residualNorm(label: string, x: Tensor, y: Tensor, ln: string): Tensor {
-    const sum = addOp(this.graph, `${label}.residual`, x, this.dropout(`${label}.drop`, y));
-    return layerNormOp(this.graph, `${label}.ln`, sum, this.param(`${ln}.g`, [this.d]), this.param(`${ln}.b`, [this.d]));
+    return residualLayerNormOp(this.graph, `${label}.residual_ln`, x, y, this.param(`${ln}.g`, [this.d]), this.param(`${ln}.b`, [this.d]), this.c.dropout);
   }
 
   /** Baseline sublayers after attention: o @ wo, residual + LN, FFN, residual + LN. */

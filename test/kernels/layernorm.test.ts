@@ -9,6 +9,8 @@ import { runDispatches, type Dispatch } from '../../src/gpu/kernel.ts';
 import { createTensor, readBuffer, readTensor, uploadTensor, type GpuTensor } from '../../src/gpu/tensor.ts';
 import { layernormBackward, layernormForward, LAYERNORM_ROWS_PER_CHUNK } from '../../src/gpu/kernels/layernorm.ts';
 import * as ref from '../../src/reference/layernorm.ts';
+import { residualAdd as refResidualAdd } from '../../src/reference/elementwise.ts';
+import { dropoutBackward as refDropoutBackward, dropoutForward as refDropoutForward } from '../../src/reference/dropout.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32 } from '../../src/testing/random.ts';
 import { numericalGradient, weightedSum } from '../../src/testing/finite-diff.ts';
@@ -86,6 +88,53 @@ describe.for(VARIANTS)('layernorm kernels ($name)', ({ subgroups, subgroupAdd })
         assertClose('dx', await readTensor(gpu, dx), accumulate ? addInto(e.dx, prior.dx) : e.dx, TOL);
         assertClose('dg', await readTensor(gpu, dg), accumulate ? addInto(e.dg, prior.dg) : e.dg, TOL);
         assertClose('db', await readTensor(gpu, db), accumulate ? addInto(e.db, prior.db) : e.db, TOL);
+      });
+    }
+  }
+
+  // The fused residual add + LayerNorm against the composition it replaces: residualAdd, then LayerNorm;
+  // backward: LayerNorm backward, then a copy (or add) of dx into each addend's gradient.
+  // The residual's dropout (rate 0.25, stream 7, seed 12345) against dropoutForward / dropoutBackward first.
+  const SEED = 12345, STREAM = 7;
+  for (const [rows, dim, rate] of [[37, 128, 0], [3 * LAYERNORM_ROWS_PER_CHUNK + 5, 300, 0], [37, 128, 0.25]] as const) {
+    const dropoutOf = (gpu: Gpu) => (rate > 0 ? { rate, stream: STREAM, seeds: uploadTensor(gpu, Uint32Array.of(9, SEED), [2], 'u32'), seedIndex: 1 } : undefined);
+    it(`residual add + forward, ${rows}x${dim}, dropout ${rate}`, async ({ skip }) => {
+      const gpu = await gpuFor(subgroups, skip);
+      const x = randomF32(rows * dim, 31), x2 = randomF32(rows * dim, 32, 1, 3);
+      const g = randomF32(dim, 33, 0.5, 1.5), b = randomF32(dim, 34);
+      const y = createTensor(gpu, [rows, dim]), mean = createTensor(gpu, [rows]), rstd = createTensor(gpu, [rows]);
+      const [tx, tx2] = [uploadTensor(gpu, x, [rows, dim]), uploadTensor(gpu, x2, [rows, dim])];
+      await run(gpu, () => [layernormForward(gpu, {
+        y, mean, rstd, x: tx, g: uploadTensor(gpu, g, [dim]), b: uploadTensor(gpu, b, [dim]), residual: { x2: tx2, dropout: dropoutOf(gpu) }, subgroups, subgroupAdd,
+      })]);
+      const dropped = Float32Array.from(refDropoutForward(x2, SEED, STREAM, rate)); // f32, as the kernel has it
+      const added = refResidualAdd(Float32Array.from(x), dropped);
+      const expected = ref.layernormForward(added, g, b, rows, dim);
+      assertClose('sum (over x2)', await readTensor(gpu, tx2), added, { atol: 1e-6, rtol: 1e-6 });
+      assertClose('y', await readTensor(gpu, y), expected.y, TOL);
+      assertClose('mean', await readTensor(gpu, mean), expected.mean, TOL);
+      assertClose('rstd', await readTensor(gpu, rstd), expected.rstd, { atol: 1e-4, rtol: 1e-4 });
+    });
+
+    for (const [accumulate, accumulate2] of [[false, false], [true, false], [false, true]] as const) {
+      it(`backward into both addends, ${rows}x${dim}, dropout ${rate}, accumulate ${accumulate}/${accumulate2}`, async ({ skip }) => {
+        const gpu = await gpuFor(subgroups, skip);
+        const x = randomF32(rows * dim, 41), g = randomF32(dim, 42, 0.5, 1.5), dyv = randomF32(rows * dim, 43);
+        const stats = ref.layernormForward(x, g, new Float32Array(dim), rows, dim);
+        const prior = { dx: randomF32(rows * dim, 44), dx2: randomF32(rows * dim, 45) };
+        const dx = uploadTensor(gpu, prior.dx, [rows, dim]), dx2 = uploadTensor(gpu, prior.dx2, [rows, dim]);
+        const dg = createTensor(gpu, [dim]), db = createTensor(gpu, [dim]);
+        await run(gpu, () => layernormBackward(gpu, {
+          dx, dx2, dg, db, dy: uploadTensor(gpu, dyv, [rows, dim]), x: uploadTensor(gpu, x, [rows, dim]), g: uploadTensor(gpu, g, [dim]),
+          mean: uploadTensor(gpu, Float32Array.from(stats.mean), [rows]), rstd: uploadTensor(gpu, Float32Array.from(stats.rstd), [rows]),
+          accumulate, accumulate2, dropout: dropoutOf(gpu), subgroups, subgroupAdd,
+        }));
+        const e = ref.layernormBackward(dyv, x, g, stats.mean, stats.rstd, rows, dim);
+        const e2 = refDropoutBackward(e.dx, SEED, STREAM, rate);
+        assertClose('dx', await readTensor(gpu, dx), accumulate ? addInto(e.dx, prior.dx) : e.dx, TOL);
+        assertClose('dx2', await readTensor(gpu, dx2), accumulate2 ? addInto(e2, prior.dx2) : e2, TOL);
+        assertClose('dg', await readTensor(gpu, dg), e.dg, TOL);
+        assertClose('db', await readTensor(gpu, db), e.db, TOL);
       });
     }
   }

@@ -10,6 +10,8 @@ import {
   matmul, matmulDispatches, matmulGradSpecs, matmulNaive, matmulSplitK, matmulTileRows, resolveMatmul, type MatmulLayout, type MatmulSpec,
 } from '../../src/gpu/kernels/matmul.ts';
 import * as ref from '../../src/reference/matmul.ts';
+import { columnSum as refColumnSum } from '../../src/reference/reduce.ts';
+import { fillZero as refFillZero, reluBackward as refReluBackward } from '../../src/reference/elementwise.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32 } from '../../src/testing/random.ts';
 import { numericalGradient, weightedSum } from '../../src/testing/finite-diff.ts';
@@ -158,6 +160,84 @@ describe('matmul split-K', () => {
     expect(matmulDispatches(gpu, tc, ta, tb, { ...layout, splitK: 1 }).length).toBe(1);
     expect(() => matmul(gpu, tc, ta, tb, { ...layout, splitK: 2 })).toThrow(/matmul: matmul\(\) makes one dispatch/);
     expect(() => matmulDispatches(gpu, tc, ta, tb, { ...layout, splitK: 0 })).toThrow(/splitK = 0/);
+  });
+});
+
+// The fused gradient epilogues against the compositions they replace: the weight gradient followed by a
+// column sum of dC and a fillZero (biasGrad), and dA followed by reluBackward (gradMask).
+describe('matmul fused gradient epilogues', () => {
+  /**
+   * dW (batch, k_in, n) = Aᵀ (stored (rows, k_in)) @ dC (rows, n) per batch entry, with the bias gradient
+   * (batch, n) at `offset` with `stride` in a buffer of its own; both buffers start random.
+   */
+  async function checkBiasGrad(name: string, dims: { rows: number; kIn: number; n: number; batch: number }, opts: {
+    split?: number; accumulate?: boolean; accumulateBias?: boolean; offset?: number; stride?: number; zero?: [number, number];
+  }): Promise<void> {
+    const gpu = await testGpu();
+    const { rows, kIn, n, batch } = dims;
+    const layout: MatmulLayout = { m: kIn, n, k: rows, batch, transA: true, accumulate: opts.accumulate };
+    const a = randomF32(batch * rows * kIn, 11), dc = randomF32(batch * rows * n, 12), c0 = randomF32(batch * kIn * n, 13);
+    const offset = opts.offset ?? 0, stride = opts.stride ?? n;
+    const dbSize = offset + (batch - 1) * stride + n + 3;
+    const db0 = randomF32(dbSize, 14);
+    const [ta, tdc, tc, tdb] = [uploadTensor(gpu, a, [a.length]), uploadTensor(gpu, dc, [dc.length]), uploadTensor(gpu, c0, [c0.length]), uploadTensor(gpu, db0, [dbSize])];
+    const [zeroStart, zeroCount] = opts.zero ?? [0, 0];
+    const dispatches = matmulDispatches(gpu, tc, ta, tdc, {
+      ...layout, splitK: opts.split ?? 1, biasGrad: { out: tdb, offset, stride, accumulate: opts.accumulateBias, zeroStart, zeroCount },
+    });
+    expect(dispatches.length).toBe((opts.split ?? 1) > 1 ? 2 : 1);
+    await runDispatches(gpu, dispatches);
+    assertClose(`${name}: dW`, await readTensor(gpu, tc), ref.matmul(Float64Array.from(c0), a, dc, layout), TOL);
+    // The composition replaced: columnSum(dC) (+ what was there), then fillZero of the exact-zero columns.
+    const sums = refColumnSum(dc, rows, n, batch);
+    const expected = Float64Array.from(db0);
+    for (let e = 0; e < batch; e++) {
+      const entry = refFillZero(Array.from({ length: n }, (_, j) => sums[e * n + j] + (opts.accumulateBias ? db0[offset + e * stride + j] : 0)), zeroStart, zeroCount);
+      expected.set(entry, offset + e * stride);
+    }
+    assertClose(`${name}: dbias`, await readTensor(gpu, tdb), expected, TOL);
+  }
+
+  it('bias gradient in the weight-gradient matmul, one dispatch', () => checkBiasGrad('biasGrad', { rows: 300, kIn: 70, n: 90, batch: 1 }, {}));
+  it('bias gradient split along K, with accumulate, an offset and exact-zero columns', () =>
+    checkBiasGrad('biasGrad split', { rows: 1024, kIn: 64, n: 192, batch: 1 }, { split: 4, accumulate: true, accumulateBias: true, offset: 5, zero: [64, 64] }));
+  it('bias gradient of a batched (branch) product, strided per entry, split in 3', () =>
+    checkBiasGrad('biasGrad batched', { rows: 700, kIn: 33, n: 40, batch: 3 }, { split: 3, stride: 45, offset: 2 }));
+  it('bias gradient of a batched product without split, zero columns at the end', () =>
+    checkBiasGrad('biasGrad batched nosplit', { rows: 130, kIn: 20, n: 70, batch: 2 }, { zero: [60, 10], accumulateBias: true }));
+
+  /** dA (rows, k) = dC (rows, n) @ Bᵀ (B stored (k, n)), masked by saved (rows, k) > 0 and scaled. */
+  async function checkGradMask(name: string, dims: { rows: number; k: number; n: number; batch: number }, opts: { scale: number; split?: number; accumulate?: boolean }) {
+    const gpu = await testGpu();
+    const { rows, k, n, batch } = dims;
+    const layout: MatmulLayout = { m: rows, n: k, k: n, batch, transB: true, accumulate: opts.accumulate };
+    const dc = randomF32(batch * rows * n, 21), b = randomF32(batch * k * n, 22), c0 = randomF32(batch * rows * k, 23);
+    const saved = randomF32(batch * rows * k, 24); // about half positive
+    const [tdc, tb, tc, ts] = [dc, b, c0, saved].map((x) => uploadTensor(gpu, x, [x.length]));
+    await runDispatches(gpu, matmulDispatches(gpu, tc, tdc, tb, { ...layout, splitK: opts.split ?? 1, gradMask: { saved: ts, scale: opts.scale } }));
+    // The composition replaced: the product, reluBackward against the saved output, the scale, then accumulate.
+    const product = ref.matmul(new Float64Array(c0.length), dc, b, { ...layout, accumulate: false });
+    const masked = refReluBackward(product, saved).map((v) => v * opts.scale);
+    const expected = masked.map((v, i) => (opts.accumulate ? c0[i] + v : v));
+    assertClose(name, await readTensor(gpu, tc), expected, TOL);
+  }
+
+  it('ReLU gradient in the dA matmul', () => checkGradMask('gradMask', { rows: 130, k: 256, n: 64, batch: 1 }, { scale: 1 }));
+  it('ReLU and dropout gradient (scale 1 / (1 - p)), batched, accumulated', () =>
+    checkGradMask('gradMask dropout', { rows: 70, k: 40, n: 33, batch: 2 }, { scale: 1 / 0.9, accumulate: true }));
+  it('gradient mask applied once after a split-K reduction', () =>
+    checkGradMask('gradMask split', { rows: 40, k: 30, n: 700, batch: 1 }, { scale: 2, split: 3 }));
+
+  it('launcher checks the fused epilogues', async () => {
+    const gpu = await testGpu();
+    const [a, b, c] = [createTensor(gpu, [64 * 64]), createTensor(gpu, [64 * 64]), createTensor(gpu, [64 * 64])];
+    const layout: MatmulLayout = { m: 64, n: 64, k: 64 };
+    expect(() => matmul(gpu, c, a, b, { ...layout, biasGrad: { out: createTensor(gpu, [63]) } })).toThrow(/biasGrad.out accesses element 63/);
+    expect(() => matmul(gpu, c, a, b, { ...layout, biasGrad: { out: a } })).toThrow(/must not share a buffer with A/);
+    expect(() => matmul(gpu, c, a, b, { ...layout, biasGrad: { out: createTensor(gpu, [64]), zeroStart: 60, zeroCount: 5 } })).toThrow(/zero columns/);
+    expect(() => matmul(gpu, c, a, b, { ...layout, gradMask: { saved: createTensor(gpu, [100]) } })).toThrow(/gradMask.saved accesses element/);
+    expect(() => matmul(gpu, c, a, b, { ...layout, gradMask: { saved: c } })).toThrow(/must not share a buffer/);
+    expect(() => matmul(gpu, c, a, b, { ...layout, gradMask: { saved: createTensor(gpu, [4096]) }, biasGrad: { out: createTensor(gpu, [64]) } })).toThrow(/not both/);
   });
 });
 

@@ -2,6 +2,7 @@
 // returns dispatches built once; the dg/db partial scratch is created here once and owned by them. The row
 // kernels (forward, dx) run from shaders/layernorm_subgroups.wgsl when the device has subgroups.
 import type { Gpu } from '../device.ts';
+import { Usage } from '../buffers.ts';
 import { ceilDiv, createUniform, linearGrid, makeDispatch, require, type Dispatch } from '../kernel.ts';
 import { createTensor, numel, type GpuTensor } from '../tensor.ts';
 
@@ -35,6 +36,19 @@ export interface LayerNormForwardArgs extends LayerNormRowOptions {
   x: GpuTensor; // (N, D)
   g: GpuTensor; // (D)
   b: GpuTensor; // (D)
+  /**
+   * The residual add fused in front: the LayerNorm's input is x + dropout(x2), and x2 (N, D) is overwritten
+   * with it (the backward's x; x2's own values are not needed after: its only reader is this LayerNorm).
+   */
+  residual?: { x2: GpuTensor; dropout?: ResidualDropout };
+}
+
+/** The dropout of a fused residual's second addend: shaders/dropout.wgsl's mask (same seed, stream, rate). */
+export interface ResidualDropout {
+  rate: number;
+  stream: number;
+  seeds: GpuTensor<'u32'>;
+  seedIndex?: number;
 }
 
 export interface LayerNormBackwardArgs extends LayerNormRowOptions {
@@ -50,6 +64,11 @@ export interface LayerNormBackwardArgs extends LayerNormRowOptions {
   accumulate?: boolean;
   /** Add into dg, db instead of overwriting them. */
   accumulateParams?: boolean;
+  /** A second dx output (the other addend of a fused residual add), (N, D), with its own accumulate flag. */
+  dx2?: GpuTensor;
+  accumulate2?: boolean;
+  /** The forward's residual dropout: dx2 gets dx times its mask. */
+  dropout?: ResidualDropout;
 }
 
 /** Whether two tensors share bytes (views of one buffer may sit side by side). */
@@ -71,7 +90,7 @@ function layerShape(op: string, x: GpuTensor, g: GpuTensor, rowTensors: GpuTenso
   return [rows, dim];
 }
 
-function uniform(gpu: Gpu, rows: number, dim: number, accumulate: boolean, chunks = 1) {
+function uniform(gpu: Gpu, rows: number, dim: number, accumulate: boolean, chunks = 1, accumulate2 = false, dropout?: ResidualDropout) {
   return createUniform(gpu, [
     ['u32', rows],
     ['u32', dim],
@@ -79,7 +98,26 @@ function uniform(gpu: Gpu, rows: number, dim: number, accumulate: boolean, chunk
     ['u32', accumulate ? 1 : 0],
     ['u32', chunks],
     ['u32', LAYERNORM_ROWS_PER_CHUNK],
+    ['u32', accumulate2 ? 1 : 0],
+    ['u32', dropout?.stream ?? 0],
+    ['f32', dropout?.rate ?? 0],
+    ['u32', dropout?.seedIndex ?? 0],
   ]);
+}
+
+/** The seeds binding (9) of the row kernels: the dropout's seeds, checked, or a stand-in. */
+function seedsOf(gpu: Gpu, op: string, dropout?: ResidualDropout): GPUBuffer {
+  if (!dropout) return gpu.owner.shared('layernorm no seeds', 256, Usage.STORAGE, 'layernorm unused seeds');
+  const { rate, stream, seeds, seedIndex = 0 } = dropout;
+  require(rate >= 0 && rate < 1, op, `dropout rate ${rate} outside [0, 1)`);
+  require(Number.isInteger(stream) && stream >= 0 && stream <= 0xffffffff, op, `stream ${stream} is not a u32`);
+  require(seeds.dtype === 'u32' && Number.isInteger(seedIndex) && seedIndex >= 0 && seedIndex < numel(seeds.shape), op, `seed index ${seedIndex} outside the u32 seeds buffer [${seeds.shape}]`);
+  return seeds.buffer;
+}
+
+/** The stand-in for an unused fused binding (never read or written). */
+function unused(gpu: Gpu): GPUBuffer {
+  return gpu.owner.shared('layernorm unused', 256, Usage.STORAGE, 'layernorm unused binding');
 }
 
 /** Threads per row of the workgroup-memory kernels: about 4 elements each, 8..32 (a power of two). */
@@ -90,24 +128,26 @@ function layernormLanes(dim: number): number {
 }
 
 /** Pipeline and workgroup grid of a row kernel (`entry` forward or backward_input) in the chosen variant. */
-function rowKernel(gpu: Gpu, op: string, entry: string, rows: number, dim: number, o: LayerNormRowOptions) {
+function rowKernel(gpu: Gpu, op: string, entry: string, rows: number, dim: number, o: LayerNormRowOptions, fused: Record<string, boolean>) {
   const subgroups = o.subgroups ?? gpu.features.subgroups;
   require(!subgroups || gpu.features.subgroups, op, 'subgroups requested but the device has no `subgroups` feature');
   if (subgroups) {
-    const pipeline = gpu.pipelines.get(SUBGROUP_SHADER, `${entry}_sg`, { OWNER_STRIDE, SUBGROUP_ADD: o.subgroupAdd ?? false });
+    const pipeline = gpu.pipelines.get(SUBGROUP_SHADER, `${entry}_sg`, { OWNER_STRIDE, SUBGROUP_ADD: o.subgroupAdd ?? false, ...fused });
     return { pipeline, grid: linearGrid(gpu, rows, ROW_WORKGROUP_SG / OWNER_STRIDE) };
   }
   const lanes = layernormLanes(dim);
-  return { pipeline: gpu.pipelines.get(SHADER, entry, { LANES: lanes }), grid: linearGrid(gpu, rows, ROW_WORKGROUP / lanes) };
+  return { pipeline: gpu.pipelines.get(SHADER, entry, { LANES: lanes, ...fused }), grid: linearGrid(gpu, rows, ROW_WORKGROUP / lanes) };
 }
 
-/** y = LN(x) * g + b over the last dim; also writes mean and rstd per row. */
+/** y = LN(x) * g + b over the last dim (x + x2 with `residual`); also writes mean and rstd per row. */
 export function layernormForward(gpu: Gpu, a: LayerNormForwardArgs): Dispatch {
   const op = 'layernormForward';
-  const [rows, dim] = layerShape(op, a.x, a.g, [a.mean, a.rstd], [a.b], [a.y]);
+  const r = a.residual;
+  const [rows, dim] = layerShape(op, a.x, a.g, [a.mean, a.rstd], [a.b], r ? [a.y, r.x2] : [a.y]);
   require(a.y.buffer !== a.x.buffer, op, 'y must not alias x');
-  const { pipeline, grid } = rowKernel(gpu, op, 'layernorm_forward', rows, dim, a);
-  const resources = [uniform(gpu, rows, dim, false), a.y, a.mean, a.rstd, a.x, a.g, a.b];
+  if (r) require(![a.x.buffer, a.g.buffer, a.b.buffer, a.y.buffer].includes(r.x2.buffer), op, 'x2 must not share a buffer with x, g, b or y');
+  const { pipeline, grid } = rowKernel(gpu, op, 'layernorm_forward', rows, dim, a, { ADD_RESIDUAL: r !== undefined });
+  const resources = [uniform(gpu, rows, dim, false, 1, false, r?.dropout), a.y, a.mean, a.rstd, a.x, a.g, a.b, r?.x2 ?? unused(gpu), seedsOf(gpu, op, r?.dropout)];
   return makeDispatch(gpu, op, pipeline, resources, grid);
 }
 
@@ -118,12 +158,14 @@ export function layernormForward(gpu: Gpu, a: LayerNormForwardArgs): Dispatch {
  */
 export function layernormBackward(gpu: Gpu, a: LayerNormBackwardArgs): Dispatch[] {
   const op = 'layernormBackward';
-  const [rows, dim] = layerShape(op, a.x, a.g, [a.mean, a.rstd], [a.dg, a.db], [a.dx, a.dy]);
+  const [rows, dim] = layerShape(op, a.x, a.g, [a.mean, a.rstd], [a.dg, a.db], a.dx2 ? [a.dx, a.dy, a.dx2] : [a.dx, a.dy]);
   require(a.dx.buffer !== a.dy.buffer && a.dx.buffer !== a.x.buffer, op, 'dx must not alias dy or x');
+  if (a.dx2) require(a.dx2.buffer !== a.dy.buffer && a.dx2.buffer !== a.x.buffer && !overlaps(a.dx, a.dx2), op, 'dx2 must not alias dx, dy or x');
   require(!overlaps(a.dg, a.db), op, 'dg and db overlap');
   const accumulateParams = a.accumulateParams ?? false;
-  const input = rowKernel(gpu, op, 'layernorm_backward_input', rows, dim, a);
-  const inputRes = [uniform(gpu, rows, dim, a.accumulate ?? false), a.dx, a.dy, a.x, a.g, a.mean, a.rstd];
+  const input = rowKernel(gpu, op, 'layernorm_backward_input', rows, dim, a, { DUAL_DX: a.dx2 !== undefined });
+  require(!a.dropout || a.dx2 !== undefined, op, 'a residual dropout needs dx2 (it applies to the second addend)');
+  const inputRes = [uniform(gpu, rows, dim, a.accumulate ?? false, 1, a.accumulate2 ?? false, a.dropout), a.dx, a.dy, a.x, a.g, a.mean, a.rstd, a.dx2 ?? unused(gpu), seedsOf(gpu, op, a.dropout)];
   const dispatches = [makeDispatch(gpu, `${op}.dx`, input.pipeline, inputRes, input.grid)];
 
   const chunks = ceilDiv(rows, LAYERNORM_ROWS_PER_CHUNK);

@@ -56,6 +56,36 @@ export interface MatmulSpec extends MatmulLayout {
    * split). matmul() builds one dispatch and accepts only 1 (or nothing).
    */
   splitK?: number | 'auto';
+  /** Fused bias gradient (see BiasGradOutput): for a dW = op(A)ᵀ·dC product, whose op(B) is dC. */
+  biasGrad?: BiasGradOutput;
+  /** Fused ReLU (and folded dropout) gradient (see GradMask): for a dA = dC·op(B)ᵀ product. */
+  gradMask?: GradMask;
+}
+
+/**
+ * out[offset + b * stride + j] (+)= sum over K of op(B[b])[., j] (not scaled by alpha), for every batch
+ * entry b and column j < n; columns [zeroStart, zeroStart + zeroCount) are written as exactly 0 (the key
+ * bias: see matmulOp). Replaces a column sum of dC and a fillZero after the weight gradient.
+ */
+export interface BiasGradOutput {
+  out: GpuTensor;
+  offset?: number;
+  /** Per batch entry (default n). */
+  stride?: number;
+  accumulate?: boolean;
+  zeroStart?: number;
+  zeroCount?: number;
+}
+
+/**
+ * The product is multiplied elementwise by (saved > 0 ? scale : 0) before it is stored (or added): saved is
+ * laid out exactly like C (element i of saved belongs to element i of C). With saved = relu(x) and scale 1
+ * this is the ReLU backward; with saved = dropout(relu(x)) and scale 1 / (1 - p), ReLU and dropout backward
+ * together (a kept positive output is > 0, everything else is 0). Replaces reluBackward after dA.
+ */
+export interface GradMask {
+  saved: GpuTensor;
+  scale?: number;
 }
 
 export type ResolvedMatmul = Required<MatmulLayout>;
@@ -185,13 +215,57 @@ export function checkMatmul(
   require(Number.isFinite(s.alpha), OP, `alpha = ${s.alpha} must be finite`);
 }
 
+/** The aux fields of the Params struct: where a bias gradient goes (or its split partials), and the mask scale. */
+interface AuxFields {
+  offset: number;
+  stride: number;
+  accumulate: boolean;
+  zeroStart: number;
+  zeroEnd: number;
+  biasPartials: number;
+  maskScale: number;
+}
+
+const NO_AUX: AuxFields = { offset: 0, stride: 0, accumulate: false, zeroStart: 0, zeroEnd: 0, biasPartials: 0, maskScale: 1 };
+
 /** Uniform fields in the order of the WGSL Params struct; K in `splits` ranges of kSplit elements. */
-function matmulParams(s: ResolvedMatmul, kSplit = s.k, splits = 1): UniformField[] {
+function matmulParams(s: ResolvedMatmul, kSplit = s.k, splits = 1, aux: AuxFields = NO_AUX): UniformField[] {
   const u = (v: number): UniformField => ['u32', v];
   return [
     u(s.m), u(s.n), u(s.k), u(s.lda), u(s.ldb), u(s.ldc), u(s.offsetA), u(s.offsetB), u(s.offsetC),
     u(s.strideA), u(s.strideB), u(s.strideC), u(s.biasOffset), u(s.biasStride), ['f32', s.alpha], u(kSplit), u(splits),
+    u(aux.offset), u(aux.stride), u(aux.accumulate ? 1 : 0), u(aux.zeroStart), u(aux.zeroEnd), u(aux.biasPartials), ['f32', aux.maskScale],
   ];
+}
+
+/** The fused epilogue's aux binding and fields (checked), or the unused stand-in. */
+function auxOf(gpu: Gpu, s: ResolvedMatmul, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): { aux: Resource; fields: AuxFields } {
+  const { biasGrad, gradMask } = spec;
+  require(!(biasGrad && gradMask), OP, 'biasGrad and gradMask are for different products (dW and dA), not both');
+  const readOnly = [a.buffer, b.buffer, spec.bias?.buffer];
+  if (biasGrad) {
+    const { out, offset = 0, stride = s.n, accumulate = false, zeroStart = 0, zeroCount = 0 } = biasGrad;
+    require(out.dtype === 'f32', OP, `biasGrad.out must be f32, got ${out.dtype}`);
+    require(!readOnly.includes(out.buffer), OP, 'biasGrad.out must not share a buffer with A, B or bias');
+    require(isCount(zeroStart) && isCount(zeroCount) && zeroStart + zeroCount <= s.n, OP, `biasGrad zero columns [${zeroStart}, +${zeroCount}) outside n = ${s.n}`);
+    require(s.batch === 1 || stride > 0, OP, 'biasGrad stride 0 with batch > 1 would make batch entries race');
+    checkOperand('biasGrad.out', numel(out.shape), 1, s.n, s.n, offset, stride, s.batch);
+    return { aux: out, fields: { ...NO_AUX, offset, stride, accumulate, zeroStart, zeroEnd: zeroStart + zeroCount } };
+  }
+  if (gradMask) {
+    const { saved, scale = 1 } = gradMask;
+    require(saved.dtype === 'f32', OP, `gradMask.saved must be f32, got ${saved.dtype}`);
+    require(!readOnly.includes(saved.buffer) && saved.buffer !== c.buffer, OP, 'gradMask.saved must not share a buffer with A, B, bias or C');
+    require(Number.isFinite(scale), OP, `gradMask.scale = ${scale} must be finite`);
+    checkOperand('gradMask.saved', numel(saved.shape), s.m, s.n, s.ldc, s.offsetC, s.strideC, s.batch);
+    return { aux: saved, fields: { ...NO_AUX, maskScale: scale } };
+  }
+  return { aux: unusedAux(gpu), fields: NO_AUX };
+}
+
+/** The stand-in for an unused aux binding: a small buffer of the owner's, never read or written. */
+function unusedAux(gpu: Gpu): GPUBuffer {
+  return gpu.owner.shared('matmul unused aux', 256, Usage.STORAGE, 'matmul unused aux');
 }
 
 /** The resolved layout, checked, with the spec's split request (validated) and storage. */
@@ -201,13 +275,19 @@ function prepare(c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec) {
   checkMatmul(s, c, a, b, spec.bias, storage);
   const split = spec.splitK ?? 'auto';
   require(split === 'auto' || (Number.isInteger(split) && split >= 1), OP, `splitK = ${split} must be 'auto' or an integer >= 1`);
-  return { s, storage, split };
+  return { s, storage, split, epilogue: { biasGrad: spec.biasGrad !== undefined, gradMask: spec.gradMask !== undefined } };
+}
+
+/** Which fused gradient epilogue a dispatch runs (override constants BIAS_GRAD, GRAD_MASK). */
+interface Epilogue {
+  biasGrad: boolean;
+  gradMask: boolean;
 }
 
 /** One dispatch of the tiled kernel; `splits` > 1 writes raw partial sums of K ranges (see the shader). */
 function tiledDispatch(
   gpu: Gpu, s: ResolvedMatmul, storage: { a: MatmulStorage; b: MatmulStorage }, hasBias: boolean,
-  resources: Resource[], kSplit = s.k, splits = 1,
+  resources: Resource[], epilogue: Epilogue, aux: AuxFields, kSplit = s.k, splits = 1,
 ): Dispatch {
   const tileRows = matmulTileRows(s.m, s.n, s.batch);
   const pipeline = gpu.pipelines.get(SHADER, 'matmul', {
@@ -219,8 +299,10 @@ function tiledDispatch(
     TILE_M: tileRows,
     A_F16: storage.a === 'f16',
     B_F16: storage.b === 'f16',
+    BIAS_GRAD: epilogue.biasGrad,
+    GRAD_MASK: epilogue.gradMask,
   });
-  const params = createUniform(gpu, matmulParams(s, kSplit, splits), 'matmul params');
+  const params = createUniform(gpu, matmulParams(s, kSplit, splits, aux), 'matmul params');
   const grid = [ceilDiv(s.n, MATMUL_TILE_N), ceilDiv(s.m, tileRows), s.batch * splits] as const;
   return makeDispatch(gpu, OP, pipeline, [params, ...resources], grid);
 }
@@ -230,9 +312,10 @@ function tiledDispatch(
  * matmulDispatches for that). Without a bias the binding still exists in the layout; A stands in for it.
  */
 export function matmul(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch {
-  const { s, storage, split } = prepare(c, a, b, spec);
+  const { s, storage, split, epilogue } = prepare(c, a, b, spec);
   require(spec.splitK === undefined || split === 1, OP, `matmul() makes one dispatch: splitK ${split} needs matmulDispatches()`);
-  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c, spec.bias ?? a, a, b]);
+  const { aux, fields } = auxOf(gpu, s, c, a, b, spec);
+  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c, spec.bias ?? a, a, b, aux], epilogue, fields);
 }
 
 // Scratch of split-K partial sums: one buffer per owner of `gpu` (a compiled graph), shared by its split
@@ -251,19 +334,34 @@ function splitScratch(gpu: Gpu, elements: number): GPUBufferBinding {
  * The scratch belongs to the owner of `gpu` (see splitScratch).
  */
 export function matmulDispatches(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch[] {
-  const { s, storage, split } = prepare(c, a, b, spec);
+  const { s, storage, split, epilogue } = prepare(c, a, b, spec);
   const hasBias = spec.bias !== undefined;
   const bias = spec.bias ?? a;
+  const { aux, fields } = auxOf(gpu, s, c, a, b, spec);
   const { kSplit, splits } = splitPlan(s, split);
-  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, [c, bias, a, b])];
+  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, [c, bias, a, b, aux], epilogue, fields)];
   const plane = s.m * s.n;
-  const scratch = splitScratch(gpu, s.batch * splits * plane);
-  // Partial sums: C is the scratch, dense (ldc n, one m·n plane per batch entry and split), no epilogue.
+  // With a fused bias gradient, the per-split column sums ([batch][split][n]) follow the partial planes at
+  // the next 256-byte boundary: the partial pass binds the two ranges apart (two writable bindings of one
+  // buffer must not overlap).
+  const planes = s.batch * splits * plane;
+  const biasPartials = Math.ceil(planes / 64) * 64;
+  const biasElements = s.batch * splits * s.n;
+  const whole = splitScratch(gpu, epilogue.biasGrad ? biasPartials + biasElements : planes);
+  const scratch: GPUBufferBinding = { buffer: whole.buffer, offset: 0, size: planes * 4 };
+  // Partial sums: C is the scratch, dense (ldc n, one m·n plane per batch entry and split), no epilogue
+  // (the bias sums raw, unmasked: GRAD_MASK applies once, in the reduction).
   const raw: ResolvedMatmul = { ...s, offsetC: 0, ldc: s.n, strideC: plane, alpha: 1, relu: false, accumulate: false, biasOffset: 0, biasStride: 0 };
-  const partial = tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b], kSplit, splits);
-  const pipeline = gpu.pipelines.get(SHADER, 'matmul_reduce', { HAS_BIAS: hasBias, RELU: s.relu, ACCUMULATE: s.accumulate });
-  const params = createUniform(gpu, matmulParams(s, kSplit, splits), 'matmul reduce params');
-  const reduce = makeDispatch(gpu, `${OP} split-K reduce`, pipeline, [params, c, bias, scratch], [ceilDiv(s.n, 64), s.m, s.batch]);
+  const partial = epilogue.biasGrad
+    ? tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b, { buffer: whole.buffer, offset: biasPartials * 4, size: biasElements * 4 }],
+      { biasGrad: true, gradMask: false }, { ...NO_AUX, stride: s.n }, kSplit, splits)
+    : tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b, unusedAux(gpu)], { biasGrad: false, gradMask: false }, NO_AUX, kSplit, splits);
+  const pipeline = gpu.pipelines.get(SHADER, 'matmul_reduce', {
+    HAS_BIAS: hasBias, RELU: s.relu, ACCUMULATE: s.accumulate, BIAS_GRAD: epilogue.biasGrad, GRAD_MASK: epilogue.gradMask,
+  });
+  const params = createUniform(gpu, matmulParams(s, kSplit, splits, { ...fields, biasPartials }), 'matmul reduce params');
+  const rows = s.m + (epilogue.biasGrad ? 1 : 0);
+  const reduce = makeDispatch(gpu, `${OP} split-K reduce`, pipeline, [params, c, bias, whole, whole, aux], [ceilDiv(s.n, 64), rows, s.batch]);
   return [partial, reduce];
 }
 
