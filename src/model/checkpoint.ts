@@ -8,7 +8,7 @@ import { findDuplicateKey, readSafetensors, writeSafetensors, SafetensorsError, 
 export const CHECKPOINT_FORMAT = 'weighted-transformer-playground/1';
 
 /** Metadata keys of the run state the trainers write (JSON values), besides model.md's config and step. */
-export const CHECKPOINT_EXTRAS = { tokenizer: 'tokenizer', train: 'train', data: 'data', run: 'playground_run', tokensSeen: 'tokens_seen' } as const;
+export const CHECKPOINT_EXTRAS = { tokenizer: 'tokenizer', train: 'train', data: 'data', run: 'playground_run', tokensSeen: 'tokens_seen', history: 'playground_history' } as const;
 
 export interface AdamState {
   m: Float32Array;
@@ -43,6 +43,31 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   };
   for (const [k, v] of Object.entries(ckpt.extras)) metadata[k] = JSON.stringify(v);
   return writeSafetensors(tensors, metadata);
+}
+
+/**
+ * The same checkpoint with more metadata extras (JSON values; a key already there is replaced): the
+ * header is rewritten, the tensor data copied as is. The page adds its metrics history this way.
+ */
+export function withCheckpointExtras(bytes: Uint8Array, extras: Record<string, unknown>, where = 'checkpoint'): Uint8Array {
+  const headerLen = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
+  readSafetensors(bytes, where); // validates the header and the data layout before anything is copied
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+  const metadata = { ...((header.__metadata__ as Record<string, string> | undefined) ?? {}) };
+  for (const [k, v] of Object.entries(extras)) metadata[k] = JSON.stringify(v);
+  let json = new TextEncoder().encode(JSON.stringify({ ...header, __metadata__: metadata }));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const withSpaces = new Uint8Array(padded).fill(0x20);
+    withSpaces.set(json);
+    json = withSpaces;
+  }
+  const data = bytes.subarray(8 + headerLen);
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
 }
 
 function pickConfig(c: ModelConfig): ModelConfig {

@@ -181,6 +181,10 @@ export type PageMessage =
   | { type: 'start'; request?: number; runs: RunSpec[]; paused: boolean }
   /** Restore runs from checkpoints (then evaluate each on its dev set, and start when not paused). */
   | { type: 'load'; request?: number; runs: LoadSpec[]; paused: boolean }
+  /** Add one fresh run to the session's runs, which go on as they are (the page's "new run with this
+   *  change"). Answered 'accepted' (its run-info follows; a done or stopped session runs again) or
+   *  'rejected' (no session, a reset meanwhile, an id in use, a bad spec): nothing else changes. */
+  | { type: 'add'; request: number; run: RunSpec }
   /** Parse a TSV corpus file in the worker (off the page's main thread), with progress. */
   | { type: 'import'; id: number; name: string; bytes: Uint8Array }
   /** An imported corpus the worker does not hold yet (a fresh worker resuming an autosave). */

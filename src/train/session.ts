@@ -56,6 +56,8 @@ export class Session {
       case 'load':
         this.lrScaleSinceStart = null;
         return this.begin(message.request ?? 0, message.paused, (cache) => message.runs.map((load) => planRestore({ ...load, spec: load.spec && this.withCorpus(load.spec) }, cache, this.gpu.limits)), true);
+      case 'add':
+        return this.add(message.request, message.run);
       case 'import':
         return void importInWorker(message, this.post, this.corpora);
       case 'corpus':
@@ -146,6 +148,40 @@ export class Session {
       if (trainable && !paused) this.post({ type: 'compile-progress', phase: 'first-step', done: 0, total: 1 });
       this.setStatus(!trainable ? 'done' : paused ? 'paused' : 'running');
       if (this.status === 'running') void this.loop(generation);
+    });
+  }
+
+  /**
+   * One more fresh run beside the session's (they keep their state and steps): checked and prepared
+   * like a start's, then stepped in turn with the others; a done or stopped session runs again.
+   */
+  private add(request: number, spec: RunSpec): void {
+    const generation = this.generation;
+    const resets = this.resets;
+    void this.exclusive(async () => {
+      const refuse = (message: string) => this.post({ type: 'rejected', request, message });
+      if (resets !== this.resets || generation !== this.generation) return refuse('the session was reset or replaced meanwhile');
+      if (this.lostMessage) return refuse(`${this.lostMessage}. Reload the page to get a new GPU device.`);
+      if (this.runs.length === 0 || this.status === 'idle' || this.status === 'resetting') return refuse('there are no runs to add one to: press Start');
+      if (this.runs.some((r) => r.id === spec?.id)) return refuse(`run id ${String(spec?.id)} is already in use`);
+      let plan: RunPlan;
+      try {
+        plan = planFresh(this.withCorpus(spec), new DataCache((text) => this.post({ type: 'progress', text })), this.gpu.limits);
+      } catch (err) {
+        this.post({ type: 'progress', text: null });
+        return refuse(err instanceof Error ? err.message : String(err));
+      }
+      this.post({ type: 'progress', text: null });
+      this.post({ type: 'accepted', request });
+      const run = TrainingRun.create(this.gpu, plan);
+      this.runs.push(run);
+      if (this.lrScaleSinceStart !== null) run.trainer.setLrScale(this.lrScaleSinceStart);
+      run.trainer.onMetrics = (m) => this.onMetrics(generation, run, m);
+      this.post({ type: 'run-info', info: run.info() });
+      if (this.status === 'done' || this.status === 'stopped') {
+        this.setStatus('running');
+        void this.loop(generation);
+      }
     });
   }
 

@@ -1,6 +1,9 @@
-// The playground page: configuration on the left; run controls, charts, dev results and the
-// translation box on the right. All state lives in the store (store.ts); the worker does the training.
+// The playground page: a skip link to the run controls; configuration on the left (below the run on a
+// phone); on the right the run controls, then the first screen: the loss next to the branch-flow
+// diagram, then the runs table, BLEU, the κ/α history, the translation box and the dev results. All state
+// lives in the store (store.ts); the worker does the training.
 import { BranchWeightsChart } from './BranchWeightsChart.tsx';
+import { BranchFlow } from './BranchFlow.tsx';
 import { Controls } from './Controls.tsx';
 import { DevResults } from './DevResults.tsx';
 import { Header, NoWebGpu } from './Header.tsx';
@@ -12,22 +15,27 @@ import { HashWarnings } from './HashWarnings.tsx';
 import { ResumeOffer, type AutosaveProbe } from './ResumeOffer.tsx';
 import { RunsTable } from './RunsTable.tsx';
 import { BleuChart } from './BleuChart.tsx';
+import { useBranchClick } from './branch-click.ts';
 
 export function App({ autosave = null }: { autosave?: AutosaveProbe }) {
+  const onBranchClick = useBranchClick();
   return (
     <div className="app">
+      <a className="skip-link" href="#run-controls" data-testid="skip-link">
+        Skip to the run controls
+      </a>
       <Header />
       <div className="layout">
-        <aside className="sidebar">
-          <Controls />
-        </aside>
         <main className="content">
           <NoWebGpu />
           <HashWarnings />
           <ResumeOffer probe={autosave} />
           <RunBar />
           <RunError />
-          <LossChart />
+          <div className="first-screen">
+            <LossChart />
+            <BranchFlow onBranchClick={onBranchClick} />
+          </div>
           <RunsTable />
           <BleuChart />
           <BranchWeightsChart />
@@ -36,6 +44,9 @@ export function App({ autosave = null }: { autosave?: AutosaveProbe }) {
             <DevResults />
           </div>
         </main>
+        <aside className="sidebar" aria-label="Settings">
+          <Controls />
+        </aside>
       </div>
     </div>
   );

@@ -11,6 +11,8 @@ export interface AttentionHeatmapProps {
   /** Branch colours (src/ui/palette.ts branchColor), any CSS colour. */
   colors: string[];
   title?: string;
+  /** The branch number of each map (default 0, 1, ...): a single branch's map is still "branch 3". */
+  indices?: number[];
 }
 
 /** Cell side in CSS pixels: large for short sentences, at least 6 px for long ones. */
@@ -21,14 +23,14 @@ function cellSize(rows: number, cols: number): number {
 /** Labels are drawn only where a cell is tall enough to hold readable text. */
 const MIN_LABEL_CELL = 9;
 
-export function AttentionHeatmap({ srcTokens, outTokens, maps, colors, title }: AttentionHeatmapProps) {
+export function AttentionHeatmap({ srcTokens, outTokens, maps, colors, title, indices }: AttentionHeatmapProps) {
   const cell = cellSize(outTokens.length, srcTokens.length);
   return (
     <figure className="attention-heatmap" data-testid="attention-heatmap">
       {title && <figcaption>{title}</figcaption>}
       <div className="attention-maps">
         {maps.map((map, i) => (
-          <BranchMap key={i} index={i} map={map} color={colors[i] ?? colors[0] ?? '#4e79a7'} src={srcTokens} out={outTokens} cell={cell} />
+          <BranchMap key={i} index={indices?.[i] ?? i} map={map} color={colors[i] ?? colors[0] ?? '#4e79a7'} src={srcTokens} out={outTokens} cell={cell} />
         ))}
       </div>
     </figure>

@@ -1,5 +1,6 @@
-// κ and α of every branched layer over the steps (one line per branch, the same colour everywhere) and
-// their current values as bars. Each layer's card carries the current weights in data attributes.
+// κ and α of every branched layer over the steps (one line per branch, the same colour everywhere, a
+// step axis) and their current values as a stacked bar (they sum to 1). The decoder's κ/α are its
+// cross-attention block's. Each layer's card carries the current weights in data attributes.
 import { memo, useMemo, useRef } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { usePlayground } from './context.ts';
@@ -8,6 +9,7 @@ import { branchColor } from './palette.ts';
 import { selectFocusMetrics, selectFocusView, type BranchSeries } from './store.ts';
 import { isWeightedRun, RunPicker } from './RunPicker.tsx';
 import { PngButton } from './PngButton.tsx';
+import { layerName } from './branch-flow.ts';
 
 export function BranchWeightsChart() {
   const view = usePlayground(selectFocusView);
@@ -25,11 +27,12 @@ export function BranchWeightsChart() {
   return (
     <section className="card" ref={ref} data-testid="branch-weights" data-run={view?.id ?? ''}>
       <div className="card-head">
-        <h2>Branch weights κ (concatenation) and α (addition)</h2>
+        <h2>History of κ (concatenation) and α (addition)</h2>
         <RunPicker only={isWeightedRun} testId="branch-run" />
         <BranchLegend branches={m} />
         <PngButton target={ref} fileName="branch-weights.png" title={`Branch weights κ and α${view ? ` (${view.label})` : ''}`} />
       </div>
+      {series.length > 0 && focusVariant !== 'baseline' && <p className="hint">Each line is one branch's weight (0–1) over the steps; the bar under it splits the current weights, which sum to 1. A decoder layer's κ/α weight its cross-attention branches.</p>}
       {body}
     </section>
   );
@@ -53,17 +56,12 @@ const LayerWeights = memo(function LayerWeights({ series, steps }: { series: Bra
   const alpha = series.alpha[series.alpha.length - 1];
   return (
     <div className="layer" data-testid={`branch-layer-${series.layer}`} data-kappa={kappa.join(',')} data-alpha={alpha.join(',')}>
-      <h3>{layerTitle(series.layer)}</h3>
+      <h3>{layerName(series.layer).title}</h3>
       <WeightsPanel name="kappa" symbol="κ" steps={steps} values={series.kappa} />
       <WeightsPanel name="alpha" symbol="α" steps={steps} values={series.alpha} />
     </div>
   );
 });
-
-function layerTitle(layer: string): string {
-  const [side, index] = layer.split('.');
-  return `${side === 'enc' ? 'Encoder' : 'Decoder'} layer ${Number(index) + 1}`;
-}
 
 function WeightsPanel({ name, symbol, steps, values }: { name: string; symbol: string; steps: number[]; values: number[][] }) {
   const rows = useMemo(() => weightRows(steps, values), [steps, values]);
@@ -71,10 +69,10 @@ function WeightsPanel({ name, symbol, steps, values }: { name: string; symbol: s
   return (
     <div className="weights" data-testid={`${name}-chart`}>
       <span className="weights-symbol">{symbol}</span>
-      <ResponsiveContainer width="100%" height={110}>
+      <ResponsiveContainer width="100%" height={124}>
         <LineChart data={rows} margin={{ top: 4, right: 6, bottom: 0, left: -24 }}>
           <CartesianGrid stroke="#f1f5f9" />
-          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} hide />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 9 }} tickCount={4} height={16} />
           <YAxis domain={[0, 1]} ticks={[0, 0.5, 1]} tick={{ fontSize: 10 }} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} labelFormatter={(s) => `step ${s}`} />
           {current.map((_, b) => (

@@ -1,11 +1,15 @@
 // The run configuration form, generated from the schema: Data (with the corpus import), Model, Training.
-// Locked while a run exists (Reset unlocks it); problems are listed under the form.
-import { useState } from 'react';
+// Never locked: while runs exist, a changed setting is offered as a new run beside them (the old ones
+// keep training and stay on the charts) or, after a confirmation, as a reset of all. Every field's help
+// opens with its "?" button (click or keyboard), not only on hover. Problems are listed under the form.
+import { useId, useState } from 'react';
 import { CorpusImport } from './CorpusImport.tsx';
-import { usePlayground, usePlaygroundStore } from './context.ts';
+import { useClient, usePlayground, usePlaygroundStore } from './context.ts';
 import { FIELDS, fieldError, validate, withField, type Field, type Group, type NumberField, type SelectField } from './schema.ts';
 import { patchConfig, selectFocusView } from './store.ts';
-import { configLocked } from './status.ts';
+import { hasRuns } from './status.ts';
+import { changedFields } from './runs.ts';
+import { useResetConfirm } from './ResetDialog.tsx';
 
 const GROUPS: { group: Group; title: string }[] = [
   { group: 'data', title: 'Data' },
@@ -18,15 +22,15 @@ export function Controls() {
   const imported = usePlayground((s) => s.config.imported);
   const status = usePlayground((s) => s.run.status);
   const store = usePlaygroundStore();
-  const locked = configLocked(status);
+  const withRuns = hasRuns(status);
   const limits = usePlayground((s) => (s.run.gpu.state === 'ready' ? (s.run.gpu.limits ?? null) : null));
   const checked = validate(values, imported, limits);
   const set = (field: Field, value: string | number) => patchConfig(store, { values: withField(values, field.name, value) });
   return (
-    <form className="controls" onSubmit={(e) => e.preventDefault()} data-testid="controls">
-      {locked && <p className="hint">Reset the run to change its configuration.</p>}
+    <form className="controls" onSubmit={(e) => e.preventDefault()} data-testid="controls" aria-label="Run settings">
+      {withRuns && <ChangeOffer />}
       {GROUPS.map(({ group, title }) => (
-        <fieldset key={group} disabled={locked}>
+        <fieldset key={group}>
           <legend>{title}</legend>
           {FIELDS.filter((f) => f.group === group && !f.live).map((f) => (
             <FieldControl key={f.name} field={f} value={values[f.name]} hasImport={imported !== null} onChange={(v) => set(f, v)} />
@@ -50,24 +54,77 @@ export function Controls() {
   );
 }
 
-function FieldControl({ field, value, hasImport, onChange }: { field: Field; value: string | number; hasImport: boolean; onChange: (v: string | number) => void }) {
-  const error = fieldError(field, value);
+/**
+ * While runs exist: the settings that differ from the ones they started with, and the two ways to use
+ * them: a new run beside the others (nothing is lost), or reset all and start (asks first).
+ */
+function ChangeOffer() {
+  const client = useClient();
+  const values = usePlayground((s) => s.config.values);
+  const startedWith = usePlayground((s) => s.run.startedWith);
+  const status = usePlayground((s) => s.run.status);
+  const confirm = useResetConfirm();
+  const changes = startedWith ? changedFields(startedWith, values) : [];
+  const busy = status === 'preparing' || status === 'resetting';
+  if (changes.length === 0) {
+    return <p className="hint change-hint" data-testid="change-hint">Runs exist: a setting you change here can train as a new run beside them.</p>;
+  }
   return (
-    <label className={`field${error ? ' field-error' : ''}`} title={field.description}>
-      <span className="field-label">{field.label}</span>
-      {field.type === 'select' ? (
-        <SelectInput field={field} value={String(value)} hasImport={hasImport} onChange={onChange} />
-      ) : (
-        <NumberInput field={field} value={Number(value)} onChange={onChange} />
-      )}
-    </label>
+    <div className="notice change-offer" data-testid="change-offer" role="region" aria-label="Changed settings">
+      <div>
+        Changed since the runs started:{' '}
+        {changes.map((c, i) => (
+          <span key={c.name}>
+            {i > 0 && ', '}
+            <strong>{c.label}</strong> {String(c.from)} → {String(c.to)}
+          </span>
+        ))}
+      </div>
+      <div className="notice-buttons">
+        <button type="button" className="primary" data-testid="new-run-with-change" disabled={busy} onClick={() => client.addRun()}>
+          New run with this change
+        </button>
+        <button type="button" data-testid="reset-all-with-change" disabled={busy} onClick={() => confirm.ask(() => {
+          client.reset();
+          client.start();
+        }, 'Reset all')}>
+          Reset all and start…
+        </button>
+      </div>
+      {confirm.dialog}
+    </div>
   );
 }
 
-function SelectInput({ field, value, hasImport, onChange }: { field: SelectField; value: string; hasImport: boolean; onChange: (v: string) => void }) {
+function FieldControl({ field, value, hasImport, onChange }: { field: Field; value: string | number; hasImport: boolean; onChange: (v: string | number) => void }) {
+  const error = fieldError(field, value);
+  const [help, setHelp] = useState(false);
+  const id = useId();
+  return (
+    <div className={`field${error ? ' field-error' : ''}${field.type === 'select' ? ' field-select' : ''}`}>
+      <label className="field-label" htmlFor={`${id}-input`} title={field.description}>
+        {field.label}
+      </label>
+      <button type="button" className="help-button" aria-expanded={help} aria-controls={`${id}-help`} aria-label={`Help: ${field.label}`} data-testid={`help-${field.name}`} onClick={() => setHelp(!help)}>
+        ?
+      </button>
+      {field.type === 'select' ? (
+        <SelectInput id={`${id}-input`} field={field} value={String(value)} hasImport={hasImport} onChange={onChange} />
+      ) : (
+        <NumberInput id={`${id}-input`} field={field} value={Number(value)} onChange={onChange} />
+      )}
+      <p className="field-help" id={`${id}-help`} hidden={!help} data-testid={`help-text-${field.name}`}>
+        {field.description}
+        {field.type !== 'select' && ` (${field.min}–${field.max})`}
+      </p>
+    </div>
+  );
+}
+
+function SelectInput({ id, field, value, hasImport, onChange }: { id: string; field: SelectField; value: string; hasImport: boolean; onChange: (v: string) => void }) {
   const options = field.options.filter((o) => o.value !== 'imported' || hasImport || value === 'imported');
   return (
-    <select name={field.name} data-testid={`field-${field.name}`} value={value} onChange={(e) => onChange(e.target.value)}>
+    <select id={id} name={field.name} data-testid={`field-${field.name}`} value={value} onChange={(e) => onChange(e.target.value)}>
       {options.map((o) => (
         <option key={o.value} value={o.value}>
           {o.label}
@@ -78,12 +135,13 @@ function SelectInput({ field, value, hasImport, onChange }: { field: SelectField
 }
 
 /** A number box that lets the user type freely (an empty box is NaN, which validation reports). */
-function NumberInput({ field, value, onChange }: { field: NumberField; value: number; onChange: (v: number) => void }) {
+function NumberInput({ id, field, value, onChange }: { id: string; field: NumberField; value: number; onChange: (v: number) => void }) {
   const [text, setText] = useState(String(value));
   const typed = text.trim() === '' ? NaN : Number(text);
   const shown = Object.is(typed, value) ? text : String(value);
   return (
     <input
+      id={id}
       type="number"
       name={field.name}
       data-testid={`field-${field.name}`}

@@ -1,5 +1,6 @@
 // The page header: what this is, and which GPU adapter the training worker got.
 import { usePlayground } from './context.ts';
+import { softwareAdapter } from './eta.ts';
 
 export function Header() {
   return (
@@ -28,6 +29,14 @@ function AdapterBadge() {
   const gpu = usePlayground((s) => s.run.gpu);
   if (gpu.state === 'probing') return <span className="badge">Looking for a WebGPU adapter…</span>;
   if (gpu.state === 'unavailable') return <span className="badge badge-bad">No WebGPU</span>;
+  const software = softwareAdapter(gpu.adapter);
+  if (software) {
+    return (
+      <span className="badge badge-warn" data-testid="adapter" data-software={software} title={`${software} runs WebGPU on the CPU: training is much slower than on a GPU. Features: ${gpu.features.join(', ') || 'none'}`}>
+        Software adapter ({software}, no GPU): <strong>{gpu.adapter}</strong>
+      </span>
+    );
+  }
   return (
     <span className="badge badge-ok" data-testid="adapter" title={gpu.features.join(', ') || 'no optional features'}>
       WebGPU adapter: <strong>{gpu.adapter}</strong>

@@ -1,21 +1,24 @@
-// Training loss (raw and EMA-smoothed) and dev loss, against steps or target tokens seen, linear or log.
-// With several runs (comparison mode) one smoothed line per run with its dev points, on the same axis.
+// Training loss (raw beneath the EMA-smoothed line) and dev loss, against steps or target tokens seen,
+// linear or log, with axis titles and round ticks. With several runs (comparison mode) one smoothed line
+// per run with its dev points, on the same axis. A legend entry only for a series that has points; a run
+// whose history starts after step 1 (a checkpoint without one) says so.
 import { useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { usePlayground } from './context.ts';
-import { comparisonRows, lossRows, runSeries, type XAxisKind } from './chart-data.ts';
+import { comparisonRows, extent, lossRows, niceTicks, runSeries, tickDecimals, type XAxisKind } from './chart-data.ts';
 import { LOSS_COLORS, runColor } from './palette.ts';
 import { EMPTY_RUN_METRICS, type RunMetrics, type RunView } from './store.ts';
 import { PngButton } from './PngButton.tsx';
 import { compact } from './format.ts';
 
 const X_LABEL: Record<XAxisKind, string> = { step: 'step', tokens: 'target tokens seen' };
+const Y_TITLE = 'loss (cross-entropy, nats/token)';
 
 export function LossChart() {
   const runs = usePlayground((s) => s.run.runs);
   const metrics = usePlayground((s) => s.metrics.runs);
   const [logScale, setLogScale] = useState(false);
-  const [smoothing, setSmoothing] = useState(0.9);
+  const [smoothing, setSmoothing] = useState(0.8);
   const [axisChoice, setAxis] = useState<XAxisKind | null>(null);
   const ref = useRef<HTMLElement>(null);
   const comparing = runs.length > 1;
@@ -23,6 +26,7 @@ export function LossChart() {
   const first = (runs[0] && metrics[runs[0].id]) || EMPTY_RUN_METRICS;
   const points = runs.reduce((n, r) => n + (metrics[r.id]?.loss.length ?? 0), 0);
   const last = first.loss.length > 0 ? first.loss[first.loss.length - 1] : null;
+  const startsAt = historyStart(runs[0] ?? null, first);
   return (
     <section className="card" ref={ref} data-testid="loss-chart" data-points={first.loss.length} data-all-points={points} data-runs={runs.length} data-last-loss={last ?? ''}>
       <div className="card-head">
@@ -37,15 +41,20 @@ export function LossChart() {
         <label className="inline">
           <input type="checkbox" data-testid="log-scale" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> log scale
         </label>
-        <label className="inline" title="EMA weight on the past">
+        <label className="inline" title="EMA weight on the past: 0 = raw, 0.99 = very smooth (and late)">
           smoothing
-          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
+          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="smoothing" />
           <output>{smoothing.toFixed(2)}</output>
         </label>
         <PngButton target={ref} fileName="loss.png" title="Loss" />
       </div>
+      {startsAt !== null && (
+        <p className="hint" data-testid="history-start" data-step={startsAt}>
+          History starts at step {startsAt}: the checkpoint carried no metrics from before it.
+        </p>
+      )}
       {points === 0 ? (
-        <p className="empty">The training loss appears here once the first step is done.</p>
+        <p className="empty">The training loss appears here as soon as the first step is read back.</p>
       ) : comparing ? (
         <ComparisonLines runs={runs} metrics={metrics} axis={axis} smoothing={smoothing} logScale={logScale} />
       ) : (
@@ -55,21 +64,41 @@ export function LossChart() {
   );
 }
 
+/** The step a restored run's charts begin after (no history before it), or null for a run from step 0. */
+function historyStart(view: RunView | null, m: RunMetrics): number | null {
+  const restored = view?.info?.step ?? 0;
+  if (restored <= 0) return null;
+  const firstStep = m.steps[0];
+  if (firstStep === undefined) return restored;
+  return firstStep > restored ? restored : null;
+}
+
 interface LinesProps {
   axis: XAxisKind;
   smoothing: number;
   logScale: boolean;
 }
 
-function Frame({ rows, axis, logScale, children }: { rows: object[]; axis: XAxisKind; logScale: boolean; children: React.ReactNode }) {
+function Frame({ rows, keys, axis, logScale, children }: { rows: Record<string, number>[]; keys: string[]; axis: XAxisKind; logScale: boolean; children: React.ReactNode }) {
+  const span = extent(rows, keys);
+  const y = !logScale && span ? niceTicks(span[0], span[1], 5) : null;
+  const digits = y ? tickDecimals(y.ticks) : 2;
   return (
     <ResponsiveContainer width="100%" height={280}>
-      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+      <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 12 }}>
         <CartesianGrid stroke="#e5e7eb" />
-        <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} tickFormatter={(v: number) => (axis === 'tokens' ? compact(v) : String(v))} />
-        <YAxis scale={logScale ? 'log' : 'linear'} domain={['auto', 'auto']} allowDataOverflow tick={{ fontSize: 12 }} width={48} tickFormatter={(v: number) => v.toFixed(2)} />
-        <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(x) => `${X_LABEL[axis]} ${Number(x).toLocaleString()}`} />
-        <Legend />
+        <XAxis
+          dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} tickCount={6}
+          tickFormatter={(v: number) => (axis === 'tokens' ? compact(v) : String(v))}
+          label={{ value: X_LABEL[axis], position: 'insideBottom', offset: -12, fontSize: 12, fill: '#6b7280' }}
+        />
+        <YAxis
+          scale={logScale ? 'log' : 'linear'} domain={y ? y.domain : ['auto', 'auto']} ticks={y?.ticks} allowDataOverflow tick={{ fontSize: 12 }} width={52}
+          tickFormatter={(v: number) => (y ? v.toFixed(digits) : Number(v.toPrecision(2)).toString())}
+          label={{ value: Y_TITLE, angle: -90, position: 'insideLeft', offset: 0, dy: 100, fontSize: 12, fill: '#6b7280' }}
+        />
+        <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(x) => `${X_LABEL[axis]} ${Number(x).toLocaleString('en-US')}`} />
+        <Legend verticalAlign="top" height={24} />
         {children}
       </LineChart>
     </ResponsiveContainer>
@@ -77,12 +106,13 @@ function Frame({ rows, axis, logScale, children }: { rows: object[]; axis: XAxis
 }
 
 function SingleRunLines({ metrics, ...p }: LinesProps & { metrics: RunMetrics }) {
-  const rows = useMemo(() => lossRows(runSeries(metrics, p.axis), p.smoothing), [metrics, p.axis, p.smoothing]);
+  const rows = useMemo(() => lossRows(runSeries(metrics, p.axis), p.smoothing) as unknown as Record<string, number>[], [metrics, p.axis, p.smoothing]);
+  const hasDev = rows.some((r) => r.dev !== undefined);
   return (
-    <Frame rows={rows} axis={p.axis} logScale={p.logScale}>
-      <Line className="loss-raw" name="training loss" dataKey="loss" stroke={LOSS_COLORS.raw} dot={false} isAnimationActive={false} connectNulls />
-      <Line className="loss-smoothed" name="smoothed" dataKey="smoothed" stroke={LOSS_COLORS.smoothed} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
-      <Line className="loss-dev" name="dev loss" dataKey="dev" stroke={LOSS_COLORS.dev} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} connectNulls />
+    <Frame rows={rows} keys={['loss', 'smoothed', 'dev']} axis={p.axis} logScale={p.logScale}>
+      <Line className="loss-raw" name="training loss (raw)" dataKey="loss" stroke={LOSS_COLORS.raw} strokeWidth={1} strokeOpacity={0.75} dot={false} isAnimationActive={false} connectNulls />
+      <Line className="loss-smoothed" name={`smoothed (EMA ${p.smoothing.toFixed(2)})`} dataKey="smoothed" stroke={LOSS_COLORS.smoothed} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
+      {hasDev && <Line className="loss-dev" name="dev loss" dataKey="dev" stroke={LOSS_COLORS.dev} strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} connectNulls />}
     </Frame>
   );
 }
@@ -92,11 +122,13 @@ function ComparisonLines({ runs, metrics, ...p }: LinesProps & { runs: RunView[]
     () => comparisonRows(runs.map((r) => ({ key: `r${r.id}`, series: runSeries(metrics[r.id] ?? EMPTY_RUN_METRICS, p.axis) })), p.smoothing),
     [runs, metrics, p.axis, p.smoothing],
   );
+  const has = (key: string) => rows.some((r) => r[key] !== undefined);
+  const keys = runs.flatMap((r) => [`r${r.id}`, `r${r.id}_dev`]);
   return (
-    <Frame rows={rows} axis={p.axis} logScale={p.logScale}>
+    <Frame rows={rows} keys={keys} axis={p.axis} logScale={p.logScale}>
       {runs.flatMap((r, i) => [
-        <Line key={`r${r.id}`} className={`run-line run-line-${r.id}`} name={`${r.label} (train, smoothed)`} dataKey={`r${r.id}`} stroke={runColor(i)} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />,
-        <Line key={`d${r.id}`} className={`run-dev run-dev-${r.id}`} name={`${r.label} (dev)`} dataKey={`r${r.id}_dev`} stroke={runColor(i)} strokeDasharray="4 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />,
+        has(`r${r.id}`) && <Line key={`r${r.id}`} className={`run-line run-line-${r.id}`} name={`${r.label} (train, smoothed)`} dataKey={`r${r.id}`} stroke={runColor(i)} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />,
+        has(`r${r.id}_dev`) && <Line key={`d${r.id}`} className={`run-dev run-dev-${r.id}`} name={`${r.label} (dev)`} dataKey={`r${r.id}_dev`} stroke={runColor(i)} strokeDasharray="4 3" dot={{ r: 3 }} isAnimationActive={false} connectNulls />,
       ])}
     </Frame>
   );

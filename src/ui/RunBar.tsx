@@ -6,14 +6,18 @@ import { FIELD_BY_NAME, type NumberField } from './schema.ts';
 import { formatBytes, formatMs } from './format.ts';
 import { idleRates, selectFocusMetrics, selectFocusView } from './store.ts';
 import { canStart, STATUS_TEXT } from './status.ts';
+import { useResetConfirm } from './ResetDialog.tsx';
+import { CompileProgress, LiveStatus, RunEta, SlowPresetOffer } from './RunProgress.tsx';
 
 export function RunBar() {
   return (
-    <section className="run-bar card">
+    <section className="run-bar card" id="run-controls" tabIndex={-1} aria-label="Run controls">
       <RunButtons />
       <LrScaleSlider />
       <RunStats />
+      <SlowPresetOffer />
       <ExportBar />
+      <LiveStatus />
     </section>
   );
 }
@@ -24,6 +28,8 @@ function RunButtons() {
   const gpuReady = usePlayground((s) => s.run.gpu.state === 'ready');
   const running = status === 'running';
   const startable = gpuReady && canStart(status);
+  const hasRuns = usePlayground((s) => s.run.runs.length > 0);
+  const confirm = useResetConfirm();
   return (
     <div className="buttons">
       <button className="primary" data-testid="start" disabled={!startable} onClick={() => client.start()}>
@@ -35,9 +41,10 @@ function RunButtons() {
       <button data-testid="step" disabled={!startable} onClick={() => client.step()} title="One training step">
         Step
       </button>
-      <button data-testid="reset" disabled={status === 'idle' || status === 'resetting'} onClick={() => client.reset()}>
-        Reset
+      <button data-testid="reset" disabled={status === 'idle' || status === 'resetting'} onClick={() => (hasRuns ? confirm.ask(() => client.reset()) : client.reset())}>
+        Reset…
       </button>
+      {confirm.dialog}
     </div>
   );
 }
@@ -77,10 +84,12 @@ function RunStats() {
           {progress}
         </span>
       )}
+      <CompileProgress />
       {evaluating && <span className="status status-preparing">evaluating on the dev set…</span>}
       <span data-testid="current-step" data-step={step}>
         step <strong>{step}</strong> / {view?.info?.spec?.train.steps ?? totalSteps}
       </span>
+      <RunEta />
       <span data-testid="throughput" data-steps-per-sec={stepsPerSec} data-tokens-per-sec={tokensPerSec} data-gpu-ms={gpuMsPerStep ?? ''} data-host-ms={hostMsPerStep} data-gpu-bytes={gpuBytes}>
         <strong>{stepsPerSec.toFixed(stepsPerSec < 10 ? 2 : 1)}</strong> steps/s · <strong>{Math.round(tokensPerSec).toLocaleString()}</strong> tokens/s
         {' · '}GPU {gpuMsPerStep === null ? <span title="this device has no timestamp queries">time n/a</span> : <strong>{formatMs(gpuMsPerStep)}</strong>}/step

@@ -45,7 +45,17 @@ export function TranslateBox() {
           <option value={4}>beam 4</option>
         </select>
         {decLayers > 0 && (
-          <select data-testid="attention-layer" value={shownLayer} onChange={(e) => setLayer(Number(e.target.value))} aria-label="Cross-attention of decoder layer">
+          <select
+            data-testid="attention-layer"
+            value={shownLayer}
+            aria-label="Cross-attention of decoder layer"
+            onChange={(e) => {
+              const next = Number(e.target.value);
+              setLayer(next);
+              // The maps on show are the old layer's: translate again at once for the chosen one.
+              if (hasModel && !translation.pending && translation.output !== null && input.trim() !== '') client.translate(input, beam, next);
+            }}
+          >
             {Array.from({ length: decLayers }, (_, l) => (
               <option key={l} value={l}>
                 attention: decoder layer {l + 1}

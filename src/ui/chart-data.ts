@@ -88,3 +88,55 @@ export function weightRows(steps: readonly number[], series: readonly number[][]
     return row;
   });
 }
+
+/** A round tick step near range / count: 1, 2, 2.5 or 5 times a power of ten. */
+export function niceStep(range: number, count = 5): number {
+  if (!(range > 0) || !Number.isFinite(range)) return 1;
+  const raw = range / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / power;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10) * power;
+}
+
+/**
+ * Round ticks covering [min, max] (7.3 / 7.4 / 7.5, not 7.32 / 7.41 / 7.50) and the domain they span.
+ * A flat series gets a small band around its value.
+ */
+export function niceTicks(min: number, max: number, count = 5): { ticks: number[]; domain: [number, number] } {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return { ticks: [], domain: [0, 1] };
+  if (min > max) [min, max] = [max, min];
+  if (max - min < 1e-9) {
+    const pad = Math.max(Math.abs(max) * 0.05, 0.05);
+    min -= pad;
+    max += pad;
+  }
+  const step = niceStep(max - min, count);
+  const lo = Math.floor(min / step + 1e-9) * step;
+  const hi = Math.ceil(max / step - 1e-9) * step;
+  const ticks: number[] = [];
+  for (let i = 0; lo + i * step <= hi + step * 1e-6; i++) ticks.push(Number((lo + i * step).toPrecision(12)));
+  return { ticks, domain: [ticks[0], ticks[ticks.length - 1]] };
+}
+
+/** Decimals a tick label needs for ticks this far apart (0.25 → 2, 0.1 → 1, 5 → 0). */
+export function tickDecimals(ticks: readonly number[]): number {
+  if (ticks.length < 2) return 2;
+  const step = Math.abs(ticks[1] - ticks[0]);
+  for (let d = 0; d < 6; d++) if (Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) < 1e-6) return d;
+  return 6;
+}
+
+/** The smallest and largest finite value of some row keys. */
+export function extent(rows: readonly Record<string, unknown>[], keys: readonly string[]): [number, number] | null {
+  let lo = Infinity, hi = -Infinity;
+  for (const r of rows) {
+    for (const k of keys) {
+      const v = r[k];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}

@@ -10,7 +10,7 @@ export function branchColor(branch: number): string {
 }
 
 export const LOSS_COLORS = {
-  raw: '#c7d2fe',
+  raw: '#818cf8',
   smoothed: '#4338ca',
   dev: '#dc2626',
 } as const;

@@ -5,7 +5,7 @@
 import type { RunSpec } from '../train/protocol.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { DeviceLimits } from '../model/limits.ts';
-import { validate, type ConfigValues, type ImportedCorpus } from './schema.ts';
+import { FIELD_BY_NAME, FIELDS, validate, type ConfigValues, type FieldName, type ImportedCorpus } from './schema.ts';
 
 export type RunsValidation = { ok: true; specs: RunSpec[] } | { ok: false; errors: string[] };
 
@@ -53,4 +53,49 @@ export function diffLabels(models: readonly ModelConfig[]): string[] {
     if (parts.length === 0) return m.variant === 'baseline' ? 'multi-head baseline' : `weighted (${m.weighting} κ/α)`;
     return parts.join(' · ');
   });
+}
+
+/** Fields that change nothing about a run's training when changed on the page (live, or page-side only). */
+const NOT_A_RUN_CHANGE = new Set<FieldName>(['lrScale', 'autosaveEvery', 'compare', 'preset']);
+
+export interface FieldChange {
+  name: FieldName;
+  label: string;
+  from: string | number;
+  to: string | number;
+}
+
+/** The settings in `values` that differ from `base` (what the runs started with) and would train differently. */
+export function changedFields(base: ConfigValues, values: ConfigValues): FieldChange[] {
+  return FIELDS.filter((f) => !NOT_A_RUN_CHANGE.has(f.name) && base[f.name] !== values[f.name]).map((f) => ({ name: f.name, label: f.label, from: base[f.name], to: values[f.name] }));
+}
+
+/** "d_model 32 · Steps 500": a new run's label, by what changed (the options' labels for selects). */
+export function changeLabel(changes: readonly FieldChange[]): string {
+  if (changes.length === 0) return 'same settings';
+  return changes
+    .map((c) => {
+      const field = FIELD_BY_NAME.get(c.name);
+      const shown = field?.type === 'select' ? (field.options.find((o) => o.value === c.to)?.label ?? String(c.to)) : String(c.to);
+      return `${c.label} ${shown}`;
+    })
+    .join(' · ');
+}
+
+export interface TargetReached {
+  step: number;
+  /** Target tokens seen after that step (null when that step's metrics are not on the page). */
+  tokens: number | null;
+}
+
+/**
+ * The first dev evaluation at which a run's dev loss was at or below `target`: its step and the target
+ * tokens seen by then; null when it never was (or the target is not a positive number).
+ */
+export function stepsToTarget(m: { steps: readonly number[]; tokens: readonly number[]; dev: readonly { step: number; loss: number }[] }, target: number): TargetReached | null {
+  if (!(target > 0) || !Number.isFinite(target)) return null;
+  const hit = [...m.dev].sort((a, b) => a.step - b.step).find((d) => Number.isFinite(d.loss) && d.loss <= target);
+  if (!hit) return null;
+  const i = m.steps.indexOf(hit.step);
+  return { step: hit.step, tokens: i >= 0 ? m.tokens[i] : null };
 }

@@ -44,5 +44,6 @@ export function runStateText(state: RunState | 'preparing', status: RunStatus, e
   if (error) return 'stopped (NaN/Inf)';
   if (state === 'preparing') return 'preparing…';
   if (state === 'active') return ACTIVE_TEXT[status] ?? STATUS_TEXT[status];
-  return state;
+  // The same words as the run bar's status ('finished', 'stopped').
+  return state === 'done' ? STATUS_TEXT.done : state === 'stopped' ? STATUS_TEXT.stopped : 'translate only';
 }

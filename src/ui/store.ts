@@ -72,6 +72,9 @@ export interface RunSlice {
   /** Preparing the GPU work before the first step (the worker's 'compile-progress': phase, done of
    *  total within the phase); null when nothing is being prepared or once the first step's metrics came. */
   compile: { phase: string; done: number; total: number } | null;
+  /** The settings the session's runs were started (or loaded, or resumed) with: the form shows what
+   *  differs from them and offers a new run with the change; null without runs. */
+  startedWith: ConfigValues | null;
 }
 
 /** One run's series; index i of every array is the i-th reported step. */
@@ -105,7 +108,7 @@ export const idleTranslation: TranslationState = { id: 0, pending: false, output
 export function createPlaygroundStore(values: ConfigValues = defaultValues()) {
   return createStore<PlaygroundState>()(() => ({
     config: { values, imported: null, hashWarnings: [] },
-    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null, gpuMemory: null, progress: null, compile: null },
+    run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null, gpuMemory: null, progress: null, compile: null, startedWith: null },
     metrics: { runs: {} },
   }));
 }

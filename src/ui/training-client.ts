@@ -10,7 +10,9 @@ import type { ConfigValues, ImportedCorpus } from './schema.ts';
 import { runSpecs } from './runs.ts';
 import { specWithPairs, specWithoutPairs } from '../train/spec.ts';
 import { autosaveStep, deleteAutosave, newAutosaveKey, readAutosaveAt, tabId, writeAutosave, type AutosaveRecord, type AutosavedRun } from './autosave.ts';
-import { checkCheckpointFile } from './checkpoint-load.ts';
+import { boundedHistory, checkCheckpointFile } from './checkpoint-load.ts';
+import { CHECKPOINT_EXTRAS, withCheckpointExtras } from '../model/checkpoint.ts';
+import { changeLabel, changedFields } from './runs.ts';
 import {
   addDevResult, appendMetrics, emptyRunMetrics, idleRates, idleTranslation, patchConfig, patchRun, patchRunView, truncateMetrics,
   type PlaygroundStore, type RunMetrics, type RunSlice, type RunView,
@@ -46,6 +48,10 @@ export class TrainingClient {
   /** Corpus imports in the worker, by id: who hears their progress and result. */
   private imports = new Map<number, (m: Extract<WorkerMessage, { type: 'import-progress' | 'import-result' }>) => void>();
   private importId = 0;
+  /** 'add' commands sent and not yet answered: the run each adds. */
+  private adding = new Map<number, { id: number; label: string }>();
+  /** Target tokens a restored run had seen (its checkpoint's), until its first metrics. */
+  private restoredTokens = new Map<number, number>();
 
   constructor(private readonly store: PlaygroundStore) {
     this.worker = this.spawn();
@@ -74,7 +80,7 @@ export class TrainingClient {
     if (!checked.ok) return patchRun(this.store, { error: checked.errors.join('; ') });
     const { lrScale } = this.store.getState().run;
     const runs = checked.specs.map((s) => ({ ...s, train: { ...s.train, lrScale } }));
-    this.propose({ runs: runs.map((s) => ({ id: s.id, label: s.label, metrics: emptyRunMetrics() })) }, 'checking the settings and preparing the data…', (request) => ({
+    this.propose({ runs: runs.map((s) => ({ id: s.id, label: s.label, metrics: emptyRunMetrics() })), startedWith: values }, 'checking the settings and preparing the data…', (request) => ({
       type: 'start', request, runs: runs.map((s) => this.lean(s)), paused,
     }));
   }
@@ -103,6 +109,8 @@ export class TrainingClient {
   }
 
   private accepted(request: number): void {
+    const added = this.adding.get(request);
+    if (added) return this.runAdded(request, added);
     const next = this.pending;
     if (!next || next.request !== request) return;
     this.pending = null;
@@ -111,10 +119,39 @@ export class TrainingClient {
     this.beginSession(next.runs, next.focus ?? null, next.autosave ?? null);
     if (next.autosaveStep !== undefined) this.lastAutosaveStep = next.autosaveStep;
     next.onAccepted?.();
-    patchRun(this.store, { progress: null });
+    patchRun(this.store, { progress: null, startedWith: next.values ?? next.startedWith ?? null });
+  }
+
+  /**
+   * "New run with this change": one more fresh run, with the form's settings, beside the session's runs
+   * (they go on as they are; the new one starts from scratch on the same data). Labelled by what changed.
+   */
+  addRun(): void {
+    const { config, run } = this.store.getState();
+    const base = run.startedWith;
+    const checked = runSpecs({ ...config.values, compare: 'off' }, config.imported, run.gpu.state === 'ready' ? (run.gpu.limits ?? null) : null);
+    if (!checked.ok) return patchRun(this.store, { error: checked.errors.join('; ') });
+    const id = Math.max(-1, ...run.runs.map((r) => r.id)) + 1;
+    const label = base ? changeLabel(changedFields(base, config.values)) : checked.specs[0].label;
+    const spec = { ...checked.specs[0], id, label, train: { ...checked.specs[0].train, lrScale: run.lrScale } };
+    const request = ++this.request;
+    this.adding.set(request, { id, label });
+    patchRun(this.store, { progress: `preparing the new run (${label})…`, error: null });
+    this.send({ type: 'add', request, run: this.lean(spec) });
+  }
+
+  private runAdded(request: number, added: { id: number; label: string }): void {
+    this.adding.delete(request);
+    this.autosaving = null; // an autosave asked before this run existed would wait for its checkpoint forever
+    const view: RunView = { id: added.id, label: added.label, info: null, state: 'preparing', error: null, rates: idleRates(), evaluating: false };
+    this.store.setState((s) => ({
+      metrics: { runs: { ...s.metrics.runs, [added.id]: emptyRunMetrics() } },
+      run: { ...s.run, runs: [...s.run.runs, view], progress: null, startedWith: { ...s.config.values, compare: s.run.startedWith?.compare ?? s.config.values.compare } },
+    }));
   }
 
   private rejected(request: number, message: string): void {
+    if (this.adding.delete(request)) return patchRun(this.store, { progress: null, error: `No run was added: ${message}` });
     if (this.pending?.request !== request) return;
     this.pending = null;
     patchRun(this.store, { progress: null, error: `Nothing was replaced: ${message}` });
@@ -134,7 +171,8 @@ export class TrainingClient {
   /** Drop the runs now; the worker says 'idle' once it has freed them (without a device: at once). */
   reset(): void {
     this.pending = null; // the worker drops a start or load not begun before the reset: no answer comes
-    patchRun(this.store, { progress: null });
+    this.adding.clear();
+    patchRun(this.store, { progress: null, startedWith: null });
     this.beginSession([]);
     patchRun(this.store, { status: this.store.getState().run.gpu.state === 'ready' ? 'resetting' : 'idle' });
     this.send({ type: 'reset' });
@@ -190,10 +228,11 @@ export class TrainingClient {
       return null;
     }
     const load = checked.load.spec ? { ...checked.load, spec: this.lean(checked.load.spec) } : checked.load;
-    this.propose({ runs: [{ id: load.id, label: load.label, metrics: emptyRunMetrics() }], values: checked.values ?? undefined }, `checking ${file.name}…`, (request) => ({
+    this.restoredTokens.set(load.id, checked.tokensSeen);
+    this.propose({ runs: [{ id: load.id, label: load.label, metrics: checked.history ?? emptyRunMetrics() }], values: checked.values ?? undefined }, `checking ${file.name}…`, (request) => ({
       type: 'load', request, runs: [load], paused: true,
     }));
-    return checked.notice;
+    return [checked.summary, checked.notice].filter(Boolean).join(' ');
   }
 
   /**
@@ -273,9 +312,12 @@ export class TrainingClient {
         this.flush();
         // Compile progress only lasts while a session prepares or runs up to its first metrics.
         return patchRun(this.store, { status: m.status, gpuMemory: m.memory, ...(m.status === 'preparing' || m.status === 'running' ? {} : { compile: null }) });
-      case 'run-info':
+      case 'run-info': {
         this.accepting.add(m.info.id);
-        return patchRunView(this.store, m.info.id, { info: m.info, state: 'active', rates: { ...idleRates(), tokensSeen: 0, gpuBytes: m.info.gpuBytes } });
+        const seen = this.store.getState().metrics.runs[m.info.id]?.tokens.at(-1) ?? this.restoredTokens.get(m.info.id) ?? 0;
+        this.restoredTokens.delete(m.info.id);
+        return patchRunView(this.store, m.info.id, { info: m.info, state: 'active', rates: { ...idleRates(), tokensSeen: seen, gpuBytes: m.info.gpuBytes } });
+      }
       case 'run-state':
         if (!this.accepting.has(m.runId)) return;
         this.flush();
@@ -303,7 +345,7 @@ export class TrainingClient {
       case 'checkpoint':
         if (m.reason === 'autosave') return this.autosaveReceived(m);
         this.flush(); // the steps up to the checkpoint's came before it: on the charts as it downloads
-        return download(`weighted-transformer-${slug(m.label)}-step${m.step}.safetensors`, m.bytes as Uint8Array<ArrayBuffer>, 'application/octet-stream');
+        return download(`weighted-transformer-${slug(m.label)}-step${m.step}.safetensors`, this.withHistory(m.runId, m.step, m.bytes) as Uint8Array<ArrayBuffer>, 'application/octet-stream');
       case 'accepted':
         return this.accepted(m.request);
       case 'rejected':
@@ -319,6 +361,13 @@ export class TrainingClient {
         this.flush();
         return patchRun(this.store, { error: m.message, deviceLost: m.deviceLost || this.store.getState().run.deviceLost });
     }
+  }
+
+  /** A downloaded checkpoint carries the run's metrics up to its step (bounded), so loading it shows them. */
+  private withHistory(runId: number, step: number, bytes: Uint8Array): Uint8Array {
+    const metrics = this.store.getState().metrics.runs[runId];
+    if (!metrics || metrics.steps.length === 0) return bytes;
+    return withCheckpointExtras(bytes, { [CHECKPOINT_EXTRAS.history]: boundedHistory(truncateMetrics(metrics, step)) });
   }
 
   private translated(m: Extract<WorkerMessage, { type: 'translation' | 'translation-failed' }>): void {
@@ -425,6 +474,8 @@ interface Pending {
   values?: ConfigValues;
   imported?: ImportedCorpus | null;
   lrScale?: number;
+  /** The settings a start used (a load's or resume's are `values`). */
+  startedWith?: ConfigValues;
   onAccepted?: () => void;
 }
 

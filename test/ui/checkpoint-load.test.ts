@@ -4,14 +4,15 @@
 // for translation only; a file without a tokenizer or that is not a checkpoint is refused naming the file.
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../src/data/tokenizer.ts';
-import { CHECKPOINT_EXTRAS, encodeCheckpoint } from '../../src/model/checkpoint.ts';
+import { CHECKPOINT_EXTRAS, decodeCheckpoint, encodeCheckpoint, withCheckpointExtras } from '../../src/model/checkpoint.ts';
 import { validateModelConfig, type ModelConfig } from '../../src/model/config.ts';
 import { initParams } from '../../src/model/init.ts';
 import { buildParamTable } from '../../src/model/params.ts';
 import type { RunSpec } from '../../src/train/protocol.ts';
 import { specWithoutPairs } from '../../src/train/spec.ts';
 import { corpusHash } from '../../src/data/import.ts';
-import { checkCheckpointFile, valuesFromSpec } from '../../src/ui/checkpoint-load.ts';
+import { boundedHistory, checkCheckpointFile, readHistory, valuesFromSpec } from '../../src/ui/checkpoint-load.ts';
+import { emptyRunMetrics, type RunMetrics } from '../../src/ui/store.ts';
 import { microValues, validate, type ConfigValues, type ImportedCorpus } from '../../src/ui/schema.ts';
 
 // Too little text for the 280 tokens the micro preset asks for: BPE learns fewer (the model's vocab is the tokenizer's).
@@ -174,6 +175,8 @@ describe('other checkpoints', () => {
     expect(checked).toEqual({
       load: { checkpoint: bytes, spec: null, id: 0, label: 'baseline from cli.safetensors', file: 'cli.safetensors' },
       step: 500, values: null, notice: '"cli.safetensors" has no playground run settings: loaded for translation only.',
+      history: null, tokensSeen: 4321,
+      summary: 'Loaded cli.safetensors: multi-head baseline (D 16, 4 heads, 1+1 layers) at step 500, 4,321 target tokens seen, trained on unknown corpus; no history in the file: the charts start at step 500.',
     });
   });
 
@@ -199,5 +202,73 @@ describe('valuesFromSpec', () => {
       expect(valuesFromSpec(trainedSpec({ ...microValues(), data }), 1).data).toBe(data);
     }
     expect(valuesFromSpec(trainedSpec({ ...microValues(), data: 'imported' }, imported), 1).data).toBe('imported');
+  });
+});
+
+/** A run's metrics of `n` steps (1..n), 2 branches in enc.0, a dev result every 10 steps. */
+function fakeMetrics(n: number): RunMetrics {
+  const steps = Array.from({ length: n }, (_, i) => i + 1);
+  return {
+    ...emptyRunMetrics(),
+    steps, loss: steps.map((s) => 5 / s), lr: steps.map(() => 1e-3), gradNorm: steps.map(() => 1), tokens: steps.map((s) => s * 100),
+    branches: [{ layer: 'enc.0', kappa: steps.map((s) => [s / (n + 1), 1 - s / (n + 1)]), alpha: steps.map(() => [0.5, 0.5]) }],
+    dev: steps.filter((s) => s % 10 === 0).map((s) => ({ step: s, loss: 4 / s, bleu: s / 10, sentences: 5, samples: [{ src: 'a', hyp: 'b', ref: 'c' }, { src: 'd', hyp: 'e', ref: 'f' }, { src: 'g', hyp: 'h', ref: 'i' }] })),
+  };
+}
+
+describe('the metrics history a page checkpoint carries', () => {
+  const values = microValues();
+  const spec = trainedSpec(values);
+  it('withCheckpointExtras adds it to the metadata and keeps every tensor and the rest of the metadata', () => {
+    const bytes = checkpointBytes(spec.model, spec, 120);
+    const history = boundedHistory(fakeMetrics(120));
+    const out = withCheckpointExtras(bytes, { [CHECKPOINT_EXTRAS.history]: history });
+    const before = decodeCheckpoint(bytes);
+    const after = decodeCheckpoint(out);
+    expect(after.params).toEqual(before.params);
+    expect(after.step).toBe(120);
+    expect(after.extras[CHECKPOINT_EXTRAS.tokensSeen]).toBe(4321);
+    expect(after.extras[CHECKPOINT_EXTRAS.history]).toEqual(history);
+    expect(out.byteLength % 8).toBe(bytes.byteLength % 8); // header padded to 8 like writeSafetensors'
+  });
+
+  it('loading shows what was loaded and puts the history back on the charts', () => {
+    const metrics = fakeMetrics(120);
+    const out = withCheckpointExtras(checkpointBytes(spec.model, spec, 120), { [CHECKPOINT_EXTRAS.history]: boundedHistory(metrics) });
+    const checked = checkCheckpointFile('run.safetensors', out, null, 1);
+    expect(checked.history?.steps).toEqual(metrics.steps);
+    expect(checked.history?.branches[0].kappa).toEqual(metrics.branches[0].kappa);
+    expect(checked.tokensSeen).toBe(4321);
+    expect(checked.summary).toContain('at step 120');
+    expect(checked.summary).toContain('4,321 target tokens seen');
+    expect(checked.summary).toContain('Weighted Transformer (D 16, 4 branches, 1+1 layers)');
+    expect(checked.summary).toContain('history of 120 points');
+  });
+
+  it('without a history the summary says the charts start at the checkpoint step', () => {
+    const checked = checkCheckpointFile('run.safetensors', checkpointBytes(spec.model, spec, 120), null, 1);
+    expect(checked.history).toBeNull();
+    expect(checked.summary).toContain('the charts start at step 120');
+  });
+
+  it('is bounded: at most 500 points (the last kept), 100 dev results with 2 samples each', () => {
+    const h = boundedHistory(fakeMetrics(5000));
+    expect(h.steps.length).toBeLessThanOrEqual(500);
+    expect(h.steps.at(-1)).toBe(5000);
+    expect(h.branches[0].kappa).toHaveLength(h.steps.length);
+    expect(h.dev).toHaveLength(100);
+    expect(h.dev.every((d) => d.samples.length === 2)).toBe(true);
+    expect(JSON.stringify(h).length).toBeLessThan(200_000);
+  });
+
+  it('a malformed history (untrusted file) is not shown', () => {
+    const good = boundedHistory(fakeMetrics(30));
+    expect(readHistory(good, 30)).toEqual(good);
+    expect(readHistory(good, 20)).toBeNull(); // steps beyond the checkpoint's
+    expect(readHistory({ ...good, loss: good.loss.slice(1) }, 30)).toBeNull();
+    expect(readHistory({ ...good, steps: [...good.steps].reverse() }, 30)).toBeNull();
+    expect(readHistory({ ...good, branches: [{ layer: 'enc.0', kappa: good.branches[0].kappa.map(() => ['x']), alpha: good.branches[0].alpha }] }, 30)).toBeNull();
+    expect(readHistory('nonsense', 30)).toBeNull();
+    expect(readHistory(null, 30)).toBeNull();
   });
 });

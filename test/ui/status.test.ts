@@ -35,8 +35,11 @@ describe('runStateText', () => {
   });
 
   it('a finished, stopped or translate-only run says so whatever the session does', () => {
-    expect(runStateText('done', 'paused', null)).toBe('done');
-    expect(runStateText('translate-only', 'paused', null)).toBe('translate-only');
+    // The run bar's words for the same states (the table and the bar agree).
+    expect(runStateText('done', 'paused', null)).toBe(STATUS_TEXT.done);
+    expect(runStateText('done', 'paused', null)).toBe('finished');
+    expect(runStateText('stopped', 'running', null)).toBe(STATUS_TEXT.stopped);
+    expect(runStateText('translate-only', 'paused', null)).toBe('translate only');
     expect(runStateText('stopped', 'running', 'weighted: training stopped at step 3: NaN')).toBe('stopped (NaN/Inf)');
     expect(runStateText('preparing', 'preparing', null)).toBe('preparing…');
   });
