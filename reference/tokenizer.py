@@ -14,7 +14,8 @@ Encoding (as tokenizer.ts):
 Unicode categories come from Python's unicodedata (Unicode 14 on Debian's Python 3.11; Node 20 uses a
 later version): a character assigned only in a later Unicode version may be chunked differently.
 
-  /usr/bin/python3 reference/tokenizer.py encode --tokenizer T.(json|safetensors) --strings S.json --out IDS.json
+  /usr/bin/python3 reference/tokenizer.py encode --tokenizer T.(json|safetensors) --strings S.json --out OUT.json
+writes {"ids": [ids of each string], "chunks": [pre-tokenizer chunks of each string]} (for the tests).
 """
 import argparse
 import json
@@ -193,7 +194,7 @@ def load_tokenizer(path):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
-    e = sub.add_parser("encode", help="encode a JSON list of strings into a JSON list of id lists")
+    e = sub.add_parser("encode", help="encode a JSON list of strings: their ids and pre-tokenizer chunks")
     e.add_argument("--tokenizer", required=True)
     e.add_argument("--strings", required=True)
     e.add_argument("--out", required=True)
@@ -202,7 +203,7 @@ def main(argv=None):
     with open(a.strings, encoding="utf-8", errors="surrogatepass") as f:
         strings = json.load(f)
     with open(a.out, "w", encoding="utf-8") as f:
-        json.dump([tok.encode(s) for s in strings], f)
+        json.dump({"ids": [tok.encode(s) for s in strings], "chunks": [pretokenize(s) for s in strings]}, f)
     return 0
 
 

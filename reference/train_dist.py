@@ -15,7 +15,7 @@ DistributedDataParallel, reading and writing the product's checkpoints.
   average is the gradient of the global batch's mean loss: 2 ranks x T equal 1 rank x 2T.
 - Optimization as the product's Trainer (src/train/trainer.ts, model.md "Optimization"): Adam (b1 0.9,
   b2 0.98, eps 1e-9, PyTorch's form, bias correction by the global step), two learning-rate groups and
-  schedules, gradient clipping to a global norm (--grad-clip, 0 off), kappa/alpha frozen for the last
+  schedules (--kappa-lr-scale as the product's kappaLrScale), gradient clipping to a global norm (--grad-clip, 0 off), kappa/alpha frozen for the last
   --freeze-steps steps of the run and projected onto the simplex after each update (weighting projected),
   identically on every rank. A NaN/Inf gradient, or an update that would make a weight NaN/Inf, updates
   nothing and stops the run; the checkpoint keeps the last good step.
@@ -262,6 +262,7 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=400)
     p.add_argument("--kappa-warmup", type=int, help="default round(warmup / 10), at least 1")
     p.add_argument("--lr-scale", type=float, default=1.0)
+    p.add_argument("--kappa-lr-scale", type=float, default=1.0, help="extra factor on the kappa/alpha rate only (the product's kappaLrScale; 1 = model.md)")
     p.add_argument("--freeze-steps", type=int, default=0, help="kappa/alpha frozen for the last N steps of the run")
     p.add_argument("--grad-clip", type=float, default=0.0, help="clip the global gradient norm to G (0: off)")
     p.add_argument("--metrics", help="JSON-lines metrics file (the format of `cli train --metrics`)")
@@ -282,6 +283,7 @@ def parse_args(argv):
         (a.warmup >= 1, f"--warmup must be >= 1, got {a.warmup}"),
         (a.kappa_warmup >= 1, f"--kappa-warmup must be >= 1, got {a.kappa_warmup}"),
         (math.isfinite(a.lr_scale) and a.lr_scale >= 0, f"--lr-scale must be a finite number >= 0, got {a.lr_scale}"),
+        (math.isfinite(a.kappa_lr_scale) and a.kappa_lr_scale >= 0, f"--kappa-lr-scale must be a finite number >= 0, got {a.kappa_lr_scale}"),
         (0 <= a.freeze_steps <= a.steps, f"--freeze-steps must be in [0, --steps {a.steps}], got {a.freeze_steps}"),
         (math.isfinite(a.grad_clip) and a.grad_clip >= 0, f"--grad-clip must be a finite number >= 0, got {a.grad_clip}"),
         (a.eval_every >= 0, f"--eval-every must be >= 0, got {a.eval_every}"),
@@ -437,6 +439,8 @@ def run(a, d):
     branched_layers = [k[:-len(".kappa")] for k in keys if k.endswith(".kappa")]
     settings = {"seed": a.seed, "gradClip": a.grad_clip, "lrScale": a.lr_scale, "warmup": a.warmup,
                 "kappaWarmup": a.kappa_warmup, "steps": a.steps, "freezeSteps": a.freeze_steps}
+    if a.kappa_lr_scale != 1.0:
+        settings["kappaLrScale"] = a.kappa_lr_scale
     carried = {k: val for k, val in state["meta"].items() if k not in OWN_METADATA}
     distributed = {"ranks": d.world, "backend": d.backend, "batchTokensPerRank": a.batch_tokens, "dtype": a.dtype}
     tokens_seen = state["tokens_seen"]
@@ -503,7 +507,7 @@ def run(a, d):
             cause = None if math.isfinite(norm) else "gradient"
             clip = a.grad_clip / norm if cause is None and a.grad_clip > 0 and norm > a.grad_clip else 1.0
             lr_main = TR.lr_main(step, cfg, a.lr_scale, a.warmup)
-            lr_branch = TR.lr_kappa(step, cfg, a.lr_scale, a.kappa_warmup)
+            lr_branch = TR.lr_kappa(step, cfg, a.lr_scale * a.kappa_lr_scale, a.kappa_warmup)
             frozen = a.freeze_steps > 0 and step > a.steps - a.freeze_steps
             branch_live = weighted and cfg["weighting"] != "uniform" and not frozen
             updates = {}
@@ -533,6 +537,7 @@ def run(a, d):
                                     "alpha": effective(cfg, tensors[L + ".alpha"])} for L in branched_layers],
                       "tokens_seen": tokens_seen}
             metrics.write(metrics_line(record))
+            metrics.flush()  # whole lines on disk as they come (a page or a tail -f can follow the run)
         if cause is not None:
             diverged = (step, cause)
             break
@@ -545,6 +550,7 @@ def run(a, d):
                 print(f"step {step} dev loss {dev_loss:.4f}", flush=True)
                 if metrics:
                     metrics.write(metrics_line({"step": step, "tokens_seen": tokens_seen, "dev_loss": dev_loss}))
+                    metrics.flush()
         if a.save_every > 0 and step % a.save_every == 0 and step < a.steps:
             save(step)
     if diverged:
