@@ -6,6 +6,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/corpus.ts';
+import { Tokenizer } from '../../src/data/tokenizer.ts';
+import { generateCorpus } from '../../src/data/generator/index.ts';
+import { prepareData } from '../../src/train/data.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'corpus-cli-'));
 const tsv = join(dir, 'pairs.tsv');
@@ -51,5 +54,65 @@ describe('cli corpus', () => {
     const r = await cli(['--import', tsv, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`corpus: cannot write ${out}: no such file or folder (ENOENT)`);
+  });
+
+  it('--save-tokenizer with --vocab writes the learned tokenizer as JSON that Tokenizer.fromJSON reads', async () => {
+    const out = join(dir, 'tok.json');
+    const r = await cli(['--import', tsv, '--vocab', '270', '--save-tokenizer', out]);
+    expect(r.code, r.err).toBe(0);
+    const tok = Tokenizer.fromJSON(JSON.parse(readFileSync(out, 'utf8')));
+    expect(tok.vocabSize).toBeLessThanOrEqual(270);
+    expect(tok.decode(tok.encode('the cat sat'))).toBe('the cat sat');
+  });
+});
+
+describe('cli corpus --export', () => {
+  const lines = (path: string) => readFileSync(path, 'utf8').split('\n').slice(0, -1).map((l) => l.split('\t'));
+
+  it('writes the split cli train trains on for a seed (en-de), and with --vocab the tokenizer it learns', async () => {
+    const out = join(dir, 'export-en-de');
+    const r = await cli(['--export', out, '--seed', '4', '--vocab', '400']);
+    expect(r.code, r.err).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['dev.tsv', 'test.tsv', 'tokenizer.json', 'train.tsv']);
+    const data = prepareData({ kind: 'builtin', direction: 'en-de' }, { seed: 4, vocab: 400, maxLen: 48, batchTokens: 1024 });
+    const corpus = generateCorpus({ seed: 4, direction: 'en-de', dev: 500 });
+    expect(lines(join(out, 'train.tsv'))).toEqual(corpus.train.map((p) => [p.src, p.tgt]));
+    expect(lines(join(out, 'dev.tsv'))).toEqual(data.devText.map((p) => [p.src, p.tgt]));
+    expect(lines(join(out, 'test.tsv'))).toEqual(data.testText.map((p) => [p.src, p.tgt]));
+    expect(JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8'))).toEqual(data.tokenizer.toJSON());
+    expect(r.log).toContain(`20000 train, 500 dev, 1000 test pairs written to ${out}`);
+  });
+
+  it('--direction de-en puts German first; the default seed is 1 (the product\'s)', async () => {
+    const out = join(dir, 'export-de-en');
+    const r = await cli(['--export', out, '--direction', 'de-en']);
+    expect(r.code, r.err).toBe(0);
+    const corpus = generateCorpus({ seed: 1, direction: 'en-de', dev: 500 });
+    expect(lines(join(out, 'dev.tsv'))).toEqual(corpus.dev.map((p) => [p.tgt, p.src]));
+    expect(readdirSync(out).sort()).toEqual(['dev.tsv', 'test.tsv', 'train.tsv']);
+  });
+
+  it('refuses a DIR that cannot be one and options that do not go with --export (exit 2, nothing written)', async () => {
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const cases: [string[], string][] = [
+      [['--export', join(dir, 'a-file')], `--export ${join(dir, 'a-file')} is a file, not a folder`],
+      [['--export', join(dir, 'no', 'such')], `--export ${join(dir, 'no', 'such')}: neither it nor its parent folder ${join(dir, 'no')} exists`],
+      [['--export', join(dir, 'e1'), '--direction', 'forward'], '--direction must be en-de or de-en with --export, got "forward"'],
+      [['--import', tsv, '--direction', 'de-en'], '--direction must be forward or reverse, got "de-en"'],
+      [['--export', join(dir, 'e2'), '--import', tsv], '--import and --export cannot be combined'],
+      [['--export', join(dir, 'e3'), '--seed', '-1'], '--seed needs an integer in [0, 4294967295], got "-1"'],
+      [['--export', join(dir, 'e4'), '--seed', '1.5'], '--seed needs an integer in [0, 4294967295], got "1.5"'],
+      [['--import', tsv, '--seed', '3'], '--seed is an option of --export'],
+      [['--export', join(dir, 'e5'), '--out', 'x.tsv'], '--out is an option of --import, not --export'],
+      [['--export', join(dir, 'e6'), '--vocab', '100'], '--vocab must be in [260, 65536]'],
+      [['--import', tsv, '--save-tokenizer', join(dir, 't.json')], '--save-tokenizer needs --vocab N'],
+      [['--export', join(dir, 'e7'), '--vocab', '300', '--save-tokenizer', join(dir, 't.json')], '--save-tokenizer is for --import'],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toContain(message);
+    }
+    expect(readdirSync(dir).filter((f) => /^e\d$/.test(f) || f === 't.json')).toEqual([]);
   });
 });
