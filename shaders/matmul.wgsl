@@ -21,8 +21,11 @@
 //              planes (bias_partials) and matmul_reduce adds them in order in an extra row M.
 //   GRAD_MASK: c = (aux[at] > 0 ? v * mask_scale : 0) (+ c), aux laid out like c: the gradient of a ReLU
 //              (and a dropout folded into it) from its saved output, for a dA = dC·Bᵀ product.
+// DROPOUT (forward): after the ReLU, v *= the dropout multiplier of shaders/dropout.wgsl for C's flat
+// element index (at - offset_c: C dense), seeds[seed_index], stream, rate: dropout(relu(x)) in the epilogue,
+// the same mask as a dropout over the output (its backward is GRAD_MASK with scale 1 / (1 - rate)).
 // Bindings: 0 params (uniform), 1 c (read_write), 2 bias (any buffer when HAS_BIAS is off), 3 a, 4 b,
-// 5 aux; matmul_reduce reads the partial sums through binding 3 (a, as f32 words) and the per-split bias
+// 5 aux, 6 seeds (u32; any buffer without DROPOUT); matmul_reduce reads the partial sums through binding 3 (a, as f32 words) and the per-split bias
 // sums through binding 4 (b: the same scratch).
 // Tiling: a workgroup computes a TILE_M x 64 block of C with 8 x (TILE_M / 8) threads, each thread an 8x8
 // register block (16 vec4 accumulators); K is walked in steps of 16 through two vec4 tiles in workgroup
@@ -56,6 +59,9 @@ struct Params {
   zero_end: u32,
   bias_partials: u32,  // BIAS_GRAD with split-K: element of the scratch where the per-split bias sums start
   mask_scale: f32,     // GRAD_MASK
+  stream: u32,         // DROPOUT
+  rate: f32,
+  seed_index: u32,
 }
 
 override TRANS_A: bool = false;
@@ -68,6 +74,7 @@ override A_F16: bool = false;
 override B_F16: bool = false;
 override BIAS_GRAD: bool = false;
 override GRAD_MASK: bool = false;
+override DROPOUT: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> c: array<f32>;
@@ -75,6 +82,8 @@ override GRAD_MASK: bool = false;
 @group(0) @binding(3) var<storage, read> a: array<u32>;
 @group(0) @binding(4) var<storage, read> b: array<u32>;
 @group(0) @binding(5) var<storage, read_write> aux: array<f32>;
+@group(0) @binding(6) var<storage, read> seeds: array<u32>;
+//!include rng.wgsl
 
 const TILE_N = 64u;
 const TILE_K = 16u;
@@ -198,6 +207,7 @@ fn finish(entry: u32, row: u32, col: u32, sum: f32) {
   if (HAS_BIAS) { v += bias[params.bias_offset + entry * params.bias_stride + col]; }
   if (RELU) { v = max(v, 0.0); }
   let at = params.offset_c + entry * params.stride_c + row * params.ldc + col;
+  if (DROPOUT) { v *= dropout_scale(seeds[params.seed_index], params.stream, at - params.offset_c, params.rate); }
   if (GRAD_MASK) { v = select(0.0, v * params.mask_scale, aux[at] > 0.0); }
   if (ACCUMULATE) { v += c[at]; }
   c[at] = v;

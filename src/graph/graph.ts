@@ -103,8 +103,9 @@ export class Graph {
 
   private streams = 1;
 
-  /** Ids of ReLU matmul outputs (their gradient may be stored already masked: see maskedGradients). */
-  readonly reluOutputs = new Set<number>();
+  /** ReLU matmul outputs (their gradient may be stored already masked: see maskedGradients), by id, with
+   *  the scale of a dropout fused after the ReLU (1 / (1 - rate); 1 without). */
+  readonly reluOutputs = new Map<number, number>();
   /** Ids of forward tensors whose gradient tensor holds the gradient of their pre-activation (masked by
    *  the ReLU), because the matmul that produced it fused the ReLU backward (src/graph/ops.ts). */
   readonly maskedGradients = new Set<number>();

@@ -3,7 +3,7 @@
 // Conventions: `contribute(t)` gives the gradient target of t (overwrite the first time, accumulate after);
 // launchers that cannot accumulate write a scratch tensor that is then added in (accumulateInto).
 import { addInto, copyTensor, fillZero, reluBackward, residualAdd } from '../gpu/kernels/elementwise.ts';
-import { matmulDispatches, matmulGradSpecs, type BiasGradOutput, type GradMask, type GradMatmul, type MatmulLayout } from '../gpu/kernels/matmul.ts';
+import { matmulDispatches, matmulGradSpecs, type BiasGradOutput, type GradMask, type GradMatmul, type MatmulDropout, type MatmulLayout } from '../gpu/kernels/matmul.ts';
 import { columnSum } from '../gpu/kernels/reduce.ts';
 import { attentionBackward, attentionForward, attentionScratchShape, type AttentionSpec, type AttentionView } from '../gpu/kernels/attention.ts';
 import { alphaSumBackward, alphaSumForward, kappaScaleBackward, kappaScaleForward, weightsSoftmaxBackward, weightsSoftmaxForward, vectorSlice } from '../gpu/kernels/branches.ts';
@@ -58,6 +58,9 @@ export interface MatmulOpArgs {
    * in f32 it is rounding noise that Adam (eps 1e-9) would turn into learning-rate-sized steps.
    */
   zeroBiasGrad?: { start: number; count: number };
+  /** Dropout of the output at this rate, fused into the epilogue after the ReLU (needs layout.relu): a
+   *  fresh stream, as dropoutOp would take; the output is then dropout(relu(...)). */
+  dropout?: number;
 }
 
 /** Fused gradient epilogues of a gradient matmul, as graph tensors (lowered to BiasGradOutput / GradMask). */
@@ -66,7 +69,7 @@ interface FusedGrad {
   gradMask?: { saved: Tensor; scale: number };
 }
 
-function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout: MatmulLayout, bias?: Tensor, fused: FusedGrad = {}): Dispatch[] {
+function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout: MatmulLayout, bias?: Tensor, fused: FusedGrad = {}, dropout?: MatmulDropout): Dispatch[] {
   const la = c.loc(a), lb = c.loc(b), lc = c.loc(out), lbias = bias ? c.loc(bias) : undefined;
   let biasGrad: BiasGradOutput | undefined;
   if (fused.biasGrad) {
@@ -89,6 +92,7 @@ function lowerMatmul(c: LowerContext, out: Tensor, a: Tensor, b: Tensor, layout:
     biasOffset: (layout.biasOffset ?? 0) + (lbias?.offset ?? 0),
     biasGrad,
     gradMask,
+    dropout,
   });
 }
 
@@ -102,23 +106,32 @@ function consumers(graph: Graph, t: Tensor): number {
 
 export function matmulOp(graph: Graph, args: MatmulOpArgs): Tensor {
   const { a, b, bias, layout, label } = args;
+  const rate = args.dropout ?? 0;
+  if (rate > 0 && !layout.relu) throw new Error(`${label}: a fused dropout needs the fused ReLU (its backward is the ReLU's mask)`);
+  const stream = rate > 0 ? graph.nextStream() : 0;
   const out = graph.tensor(label, args.outShape);
-  if (layout.relu) graph.reluOutputs.add(out.id);
+  if (layout.relu) graph.reluOutputs.set(out.id, rate > 0 ? 1 / (1 - rate) : 1);
   graph.add({
     label,
     reads: bias ? [a, b, bias] : [a, b],
     writes: [out],
-    lower: (c) => lowerMatmul(c, out, a, b, layout, bias),
+    lower: (c) => lowerMatmul(c, out, a, b, layout, bias, {}, rate > 0 ? { rate, stream, seeds: c.seeds } : undefined),
     grad(g) {
       const dout = g.gradOf(out);
       if (!dout) return;
-      // A fused ReLU: the gradient of the pre-activation, from the saved output (relu(x) > 0 iff x > 0),
-      // unless the matmul that produced dout already masked it (see emitMatmulGrads).
+      // A fused ReLU (and dropout): the gradient of the pre-activation, from the saved output (relu(x) > 0
+      // iff x > 0; a dropped element is 0), unless the matmul that produced dout already masked it (see
+      // emitMatmulGrads). Else the dropout's backward (the same stream) and the ReLU's, as separate ops.
       let dc = dout;
       if (layout.relu && !graph.maskedGradients.has(out.id)) {
+        let dkept = dout;
+        if (rate > 0) {
+          const t = (dkept = g.scratch(`${label}.ddrop`, out.shape));
+          g.emit({ label: `${label} dropout backward`, reads: [dout], writes: [t], lower: (c) => [dropoutBackward(c.gpu, c.view(t), c.view(dout), c.seeds, { rate, stream })] });
+        }
         dc = g.scratch(`${label}.dpre`, out.shape);
         const dpre = dc;
-        g.emit({ label: `${label} relu backward`, reads: [dout, out], writes: [dpre], lower: (c) => [reluBackward(c.gpu, c.view(dpre), c.view(dout), c.view(out))] });
+        g.emit({ label: `${label} relu backward`, reads: [dkept, out], writes: [dpre], lower: (c) => [reluBackward(c.gpu, c.view(dpre), c.view(dkept), c.view(out))] });
       }
       const linear: MatmulLayout = { ...layout, relu: false, accumulate: false };
       const biasFused = emitMatmulGrads(graph, g, label, linear, a, b, dc, bias ? { bias, zero: args.zeroBiasGrad } : undefined);
@@ -163,8 +176,9 @@ function emitMatmulGrads(
       if (dbias.accumulate) reads.push(dbias.tensor);
       biasFused = true;
     }
-    if (operand === 'a' && graph.reluOutputs.has(a.id) && !target.accumulate && terms.length === 1 && consumers(graph, a) === 1) {
-      fused.gradMask = { saved: a, scale: 1 };
+    const reluScale = graph.reluOutputs.get(a.id);
+    if (operand === 'a' && reluScale !== undefined && !target.accumulate && terms.length === 1 && consumers(graph, a) === 1) {
+      fused.gradMask = { saved: a, scale: reluScale };
       graph.maskedGradients.add(a.id);
       reads.push(a);
     }

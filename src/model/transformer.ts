@@ -101,16 +101,17 @@ class ModelBuilder {
     const d = this.d, f = this.c.dFF;
     const mha = this.linear(`${attnPrefix}.out`, o, `${attnPrefix}.wo`, d);
     const h = this.residualNorm(`${attnPrefix}`, x, mha, lnA);
-    const hidden = this.dropout(`${prefix}.ffn.drop`, this.linearRelu(`${prefix}.ffn.hidden`, h, `${prefix}.ffn.w1`, `${prefix}.ffn.b1`, f));
+    const hidden = this.linearRelu(`${prefix}.ffn.hidden`, h, `${prefix}.ffn.w1`, `${prefix}.ffn.b1`, f); // dropout(relu(h w1 + b1))
     const out = this.linear(`${prefix}.ffn.out`, hidden, `${prefix}.ffn.w2`, d, `${prefix}.ffn.b2`);
     return this.residualNorm(`${prefix}.ffn`, h, out, lnB);
   }
 
+  /** dropout(relu(x @ W + b)): the FFN's hidden layer, its dropout fused into the matmul's epilogue. */
   linearRelu(label: string, x: Tensor, w: string, b: string, width: number): Tensor {
     const rows = x.shape[0], inWidth = x.shape[1];
     return matmulOp(this.graph, {
       label, a: x, b: this.param(w, [inWidth, width]), bias: this.param(b, [width]),
-      layout: { m: rows, n: width, k: inWidth, relu: true }, outShape: [rows, width],
+      layout: { m: rows, n: width, k: inWidth, relu: true }, outShape: [rows, width], dropout: this.c.dropout,
     });
   }
 
@@ -125,11 +126,12 @@ class ModelBuilder {
     });
     const [kappa, alpha, trainable] = this.branchWeights(prefix);
     const a = kappaScaleOp(this.graph, `${prefix}.kappa_scale`, heads, kappa, trainable);
-    const hidden = matmulOp(this.graph, {
+    // dropout(relu(a w1 + b1)) per branch, the dropout fused into the matmul's epilogue.
+    const dropped = matmulOp(this.graph, {
       label: `${prefix}.ffn.hidden`, a, b: this.param(`${prefix}.ffn.w1`, [m, d, fm]), bias: this.param(`${prefix}.ffn.b1`, [m, fm]),
       outShape: [m, rows, fm], layout: { m: rows, n: fm, k: d, batch: m, strideA: rows * d, strideB: d * fm, strideC: rows * fm, biasStride: fm, relu: true },
+      dropout: this.c.dropout,
     });
-    const dropped = this.dropout(`${prefix}.ffn.drop`, hidden);
     const f = matmulOp(this.graph, {
       label: `${prefix}.ffn.out`, a: dropped, b: this.param(`${prefix}.ffn.w2`, [m, fm, d]), bias: this.param(`${prefix}.ffn.b2`, [m, d]),
       outShape: [m, rows, d], layout: { m: rows, n: d, k: fm, batch: m, strideA: rows * fm, strideB: fm * d, strideC: rows * d, biasStride: d },

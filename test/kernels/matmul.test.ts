@@ -12,6 +12,7 @@ import {
 import * as ref from '../../src/reference/matmul.ts';
 import { columnSum as refColumnSum } from '../../src/reference/reduce.ts';
 import { fillZero as refFillZero, reluBackward as refReluBackward } from '../../src/reference/elementwise.ts';
+import { dropoutForward as refDropoutForward } from '../../src/reference/dropout.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32 } from '../../src/testing/random.ts';
 import { numericalGradient, weightedSum } from '../../src/testing/finite-diff.ts';
@@ -228,6 +229,23 @@ describe('matmul fused gradient epilogues', () => {
   it('gradient mask applied once after a split-K reduction', () =>
     checkGradMask('gradMask split', { rows: 40, k: 30, n: 700, batch: 1 }, { scale: 2, split: 3 }));
 
+  /** relu(A @ B + bias) then dropout over C's flat index: against the matmul reference, then dropoutForward. */
+  async function checkDropout(name: string, layout: MatmulLayout, split: number) {
+    const gpu = await testGpu();
+    const n = sizes(layout, 0);
+    const a = randomF32(n.a, 31), b = randomF32(n.b, 32), bias = randomF32(layout.n * (layout.batch ?? 1), 33);
+    const [ta, tb, tbias, tc] = [uploadTensor(gpu, a, [n.a]), uploadTensor(gpu, b, [n.b]), uploadTensor(gpu, bias, [bias.length]), createTensor(gpu, [n.c])];
+    const seeds = uploadTensor(gpu, Uint32Array.of(77, 4242), [2], 'u32');
+    const spec: MatmulSpec = { ...layout, bias: tbias, relu: true, splitK: split, dropout: { rate: 0.2, stream: 9, seeds, seedIndex: 1 } };
+    await runDispatches(gpu, matmulDispatches(gpu, tc, ta, tb, spec));
+    const product = ref.matmul(new Float64Array(n.c), a, b, { ...layout, bias, relu: true });
+    assertClose(name, await readTensor(gpu, tc), refDropoutForward(Float32Array.from(product), 4242, 9, 0.2), TOL);
+  }
+
+  it('dropout after bias and ReLU in the epilogue: the dropout op\'s mask', () => checkDropout('dropout', { m: 130, n: 256, k: 64 }, 1));
+  it('dropout in the epilogue of a batched product, applied once after split-K', () =>
+    checkDropout('dropout split', { m: 40, n: 48, k: 700, batch: 2, biasStride: 48 }, 3));
+
   it('launcher checks the fused epilogues', async () => {
     const gpu = await testGpu();
     const [a, b, c] = [createTensor(gpu, [64 * 64]), createTensor(gpu, [64 * 64]), createTensor(gpu, [64 * 64])];
@@ -238,6 +256,9 @@ describe('matmul fused gradient epilogues', () => {
     expect(() => matmul(gpu, c, a, b, { ...layout, gradMask: { saved: createTensor(gpu, [100]) } })).toThrow(/gradMask.saved accesses element/);
     expect(() => matmul(gpu, c, a, b, { ...layout, gradMask: { saved: c } })).toThrow(/must not share a buffer/);
     expect(() => matmul(gpu, c, a, b, { ...layout, gradMask: { saved: createTensor(gpu, [4096]) }, biasGrad: { out: createTensor(gpu, [64]) } })).toThrow(/not both/);
+    const seeds = createTensor(gpu, [1], 'u32');
+    expect(() => matmul(gpu, c, a, b, { ...layout, n: 60, ldc: 64, dropout: { rate: 0.1, stream: 1, seeds } })).toThrow(/dense C/);
+    expect(() => matmul(gpu, c, a, b, { ...layout, dropout: { rate: 1, stream: 1, seeds } })).toThrow(/rate 1 outside/);
   });
 });
 

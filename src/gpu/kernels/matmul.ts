@@ -60,6 +60,16 @@ export interface MatmulSpec extends MatmulLayout {
   biasGrad?: BiasGradOutput;
   /** Fused ReLU (and folded dropout) gradient (see GradMask): for a dA = dC·op(B)ᵀ product. */
   gradMask?: GradMask;
+  /** Dropout of the output in the epilogue (after bias and ReLU): needs a dense C. */
+  dropout?: MatmulDropout;
+}
+
+/** shaders/dropout.wgsl's mask over C's flat element index: the same as a dropout op over the output. */
+export interface MatmulDropout {
+  rate: number;
+  stream: number;
+  seeds: GpuTensor<'u32'>;
+  seedIndex?: number;
 }
 
 /**
@@ -224,9 +234,12 @@ interface AuxFields {
   zeroEnd: number;
   biasPartials: number;
   maskScale: number;
+  stream: number;
+  rate: number;
+  seedIndex: number;
 }
 
-const NO_AUX: AuxFields = { offset: 0, stride: 0, accumulate: false, zeroStart: 0, zeroEnd: 0, biasPartials: 0, maskScale: 1 };
+const NO_AUX: AuxFields = { offset: 0, stride: 0, accumulate: false, zeroStart: 0, zeroEnd: 0, biasPartials: 0, maskScale: 1, stream: 0, rate: 0, seedIndex: 0 };
 
 /** Uniform fields in the order of the WGSL Params struct; K in `splits` ranges of kSplit elements. */
 function matmulParams(s: ResolvedMatmul, kSplit = s.k, splits = 1, aux: AuxFields = NO_AUX): UniformField[] {
@@ -235,11 +248,30 @@ function matmulParams(s: ResolvedMatmul, kSplit = s.k, splits = 1, aux: AuxField
     u(s.m), u(s.n), u(s.k), u(s.lda), u(s.ldb), u(s.ldc), u(s.offsetA), u(s.offsetB), u(s.offsetC),
     u(s.strideA), u(s.strideB), u(s.strideC), u(s.biasOffset), u(s.biasStride), ['f32', s.alpha], u(kSplit), u(splits),
     u(aux.offset), u(aux.stride), u(aux.accumulate ? 1 : 0), u(aux.zeroStart), u(aux.zeroEnd), u(aux.biasPartials), ['f32', aux.maskScale],
+    u(aux.stream), ['f32', aux.rate], u(aux.seedIndex),
   ];
 }
 
+/** The seeds binding (6) and dropout fields of a spec (checked), or the unused stand-in. */
+function dropoutOf(gpu: Gpu, s: ResolvedMatmul, spec: Pick<MatmulSpec, 'dropout'>): { seeds: Resource; fields: Pick<AuxFields, 'stream' | 'rate' | 'seedIndex'> } {
+  const d = spec.dropout;
+  if (!d) return { seeds: gpu.owner.shared('matmul no seeds', 256, Usage.STORAGE, 'matmul unused seeds'), fields: { stream: 0, rate: 0, seedIndex: 0 } };
+  const { rate, stream, seeds, seedIndex = 0 } = d;
+  require(rate >= 0 && rate < 1, OP, `dropout rate ${rate} outside [0, 1)`);
+  require(Number.isInteger(stream) && stream >= 0 && stream <= 0xffffffff, OP, `dropout stream ${stream} is not a u32`);
+  require(seeds.dtype === 'u32' && Number.isInteger(seedIndex) && seedIndex >= 0 && seedIndex < numel(seeds.shape), OP, `seed index ${seedIndex} outside the u32 seeds buffer [${seeds.shape}]`);
+  require(s.ldc === s.n && (s.batch === 1 || s.strideC === s.m * s.n), OP, 'dropout in the epilogue needs a dense C (its flat index is the mask index)');
+  return { seeds: seeds.buffer, fields: { stream, rate, seedIndex } };
+}
+
 /** The fused epilogue's aux binding and fields (checked), or the unused stand-in. */
-function auxOf(gpu: Gpu, s: ResolvedMatmul, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): { aux: Resource; fields: AuxFields } {
+function auxOf(gpu: Gpu, s: ResolvedMatmul, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): { aux: Resource; fields: AuxFields; seeds: Resource } {
+  const drop = dropoutOf(gpu, s, spec);
+  const withDrop = (r: { aux: Resource; fields: AuxFields }) => ({ ...r, fields: { ...r.fields, ...drop.fields }, seeds: drop.seeds });
+  return withDrop(auxBinding(gpu, s, c, a, b, spec));
+}
+
+function auxBinding(gpu: Gpu, s: ResolvedMatmul, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): { aux: Resource; fields: AuxFields } {
   const { biasGrad, gradMask } = spec;
   require(!(biasGrad && gradMask), OP, 'biasGrad and gradMask are for different products (dW and dA), not both');
   const readOnly = [a.buffer, b.buffer, spec.bias?.buffer];
@@ -275,14 +307,17 @@ function prepare(c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec) {
   checkMatmul(s, c, a, b, spec.bias, storage);
   const split = spec.splitK ?? 'auto';
   require(split === 'auto' || (Number.isInteger(split) && split >= 1), OP, `splitK = ${split} must be 'auto' or an integer >= 1`);
-  return { s, storage, split, epilogue: { biasGrad: spec.biasGrad !== undefined, gradMask: spec.gradMask !== undefined } };
+  return { s, storage, split, epilogue: { biasGrad: spec.biasGrad !== undefined, gradMask: spec.gradMask !== undefined, dropout: spec.dropout !== undefined } };
 }
 
-/** Which fused gradient epilogue a dispatch runs (override constants BIAS_GRAD, GRAD_MASK). */
+/** Which fused epilogue a dispatch runs (override constants BIAS_GRAD, GRAD_MASK, DROPOUT). */
 interface Epilogue {
   biasGrad: boolean;
   gradMask: boolean;
+  dropout: boolean;
 }
+
+const RAW: Epilogue = { biasGrad: false, gradMask: false, dropout: false };
 
 /** One dispatch of the tiled kernel; `splits` > 1 writes raw partial sums of K ranges (see the shader). */
 function tiledDispatch(
@@ -301,6 +336,7 @@ function tiledDispatch(
     B_F16: storage.b === 'f16',
     BIAS_GRAD: epilogue.biasGrad,
     GRAD_MASK: epilogue.gradMask,
+    DROPOUT: epilogue.dropout,
   });
   const params = createUniform(gpu, matmulParams(s, kSplit, splits, aux), 'matmul params');
   const grid = [ceilDiv(s.n, MATMUL_TILE_N), ceilDiv(s.m, tileRows), s.batch * splits] as const;
@@ -314,8 +350,8 @@ function tiledDispatch(
 export function matmul(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch {
   const { s, storage, split, epilogue } = prepare(c, a, b, spec);
   require(spec.splitK === undefined || split === 1, OP, `matmul() makes one dispatch: splitK ${split} needs matmulDispatches()`);
-  const { aux, fields } = auxOf(gpu, s, c, a, b, spec);
-  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c, spec.bias ?? a, a, b, aux], epilogue, fields);
+  const { aux, fields, seeds } = auxOf(gpu, s, c, a, b, spec);
+  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c, spec.bias ?? a, a, b, aux, seeds], epilogue, fields);
 }
 
 // Scratch of split-K partial sums: one buffer per owner of `gpu` (a compiled graph), shared by its split
@@ -337,9 +373,9 @@ export function matmulDispatches(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTen
   const { s, storage, split, epilogue } = prepare(c, a, b, spec);
   const hasBias = spec.bias !== undefined;
   const bias = spec.bias ?? a;
-  const { aux, fields } = auxOf(gpu, s, c, a, b, spec);
+  const { aux, fields, seeds } = auxOf(gpu, s, c, a, b, spec);
   const { kSplit, splits } = splitPlan(s, split);
-  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, [c, bias, a, b, aux], epilogue, fields)];
+  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, [c, bias, a, b, aux, seeds], epilogue, fields)];
   const plane = s.m * s.n;
   // With a fused bias gradient, the per-split column sums ([batch][split][n]) follow the partial planes at
   // the next 256-byte boundary: the partial pass binds the two ranges apart (two writable bindings of one
@@ -352,16 +388,17 @@ export function matmulDispatches(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTen
   // Partial sums: C is the scratch, dense (ldc n, one m·n plane per batch entry and split), no epilogue
   // (the bias sums raw, unmasked: GRAD_MASK applies once, in the reduction).
   const raw: ResolvedMatmul = { ...s, offsetC: 0, ldc: s.n, strideC: plane, alpha: 1, relu: false, accumulate: false, biasOffset: 0, biasStride: 0 };
+  const unusedSeeds = dropoutOf(gpu, s, {}).seeds;
   const partial = epilogue.biasGrad
-    ? tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b, { buffer: whole.buffer, offset: biasPartials * 4, size: biasElements * 4 }],
-      { biasGrad: true, gradMask: false }, { ...NO_AUX, stride: s.n }, kSplit, splits)
-    : tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b, unusedAux(gpu)], { biasGrad: false, gradMask: false }, NO_AUX, kSplit, splits);
+    ? tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b, { buffer: whole.buffer, offset: biasPartials * 4, size: biasElements * 4 }, unusedSeeds],
+      { ...RAW, biasGrad: true }, { ...NO_AUX, stride: s.n }, kSplit, splits)
+    : tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b, unusedAux(gpu), unusedSeeds], RAW, NO_AUX, kSplit, splits);
   const pipeline = gpu.pipelines.get(SHADER, 'matmul_reduce', {
-    HAS_BIAS: hasBias, RELU: s.relu, ACCUMULATE: s.accumulate, BIAS_GRAD: epilogue.biasGrad, GRAD_MASK: epilogue.gradMask,
+    HAS_BIAS: hasBias, RELU: s.relu, ACCUMULATE: s.accumulate, BIAS_GRAD: epilogue.biasGrad, GRAD_MASK: epilogue.gradMask, DROPOUT: epilogue.dropout,
   });
   const params = createUniform(gpu, matmulParams(s, kSplit, splits, { ...fields, biasPartials }), 'matmul reduce params');
   const rows = s.m + (epilogue.biasGrad ? 1 : 0);
-  const reduce = makeDispatch(gpu, `${OP} split-K reduce`, pipeline, [params, c, bias, whole, whole, aux], [ceilDiv(s.n, 64), rows, s.batch]);
+  const reduce = makeDispatch(gpu, `${OP} split-K reduce`, pipeline, [params, c, bias, whole, whole, aux, seeds], [ceilDiv(s.n, 64), rows, s.batch]);
   return [partial, reduce];
 }
 
