@@ -74,6 +74,20 @@ export interface SideBySideTrainRow {
   /** Wall ms of the last checked step alone (recorded, submitted and awaited with its loss read back). */
   ours_checked_step_ms: number;
   tfjs_checked_step_ms: number | null;
+  /**
+   * Time to the first step, wall ms. compile: everything before it (ours: new Trainer + prepare, i.e. the
+   * flat buffers, shader modules, every pipeline made asynchronously at once, bind groups; TF.js: the
+   * model's variables, the optimizer and the batch's tensors; TF.js makes its programs lazily, inside its
+   * first step). first_step: that step alone, submitted and awaited with its loss read back. Pipelines are
+   * cached per device, so a later row (the weighted model after the baseline) finds the pipelines both
+   * share already made: its compile is not a cold start.
+   */
+  ours_compile_ms: number;
+  ours_first_step_ms: number;
+  tfjs_compile_ms: number | null;
+  tfjs_first_step_ms: number | null;
+  /** Our compile_ms split (trainer.startup): constructor, shader modules, pipelines, buffers and bind groups. */
+  ours_startup: { construct_ms: number; shaders_ms: number; pipelines_ms: number; buffers_ms: number; pipelines: number; modules: number };
   /** Compute dispatches per training step (TF.js: the programs its backend records in one step). */
   ours_dispatches_per_step: number;
   tfjs_dispatches_per_step: number | null;

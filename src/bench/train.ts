@@ -66,6 +66,10 @@ async function timeSteps(host: BenchHost, enqueue: () => void, finish: () => Pro
 interface Contender {
   losses: number[];
   checkStepMs: number;
+  /** Wall ms before the first step (building and compiling), and of the first step itself. */
+  compileMs: number;
+  firstStepMs: number;
+  startup?: SideBySideTrainRow['ours_startup'];
   dispatchesPerStep: number;
   time(steps: number, expectMs: number): Promise<number>;
   dispose(): void;
@@ -73,34 +77,44 @@ interface Contender {
 
 /** Our trainer on `batch`: the first CHECK_STEPS steps one by one (each awaited), then the timing closure. */
 async function ourContender({ gpu, host }: Ctx, config: ModelConfig, params: Float32Array, batch: Batch): Promise<Contender> {
+  const c0 = performance.now();
   const trainer = new Trainer(gpu, config, TRAINER_OPTIONS, { params });
+  await trainer.prepare([batch]);
+  const compileMs = performance.now() - c0;
   const losses: number[] = [];
   trainer.onMetrics = (m) => losses.push(m.loss);
-  let checkStepMs = 0;
+  let checkStepMs = 0, firstStepMs = 0;
   for (let i = 0; i < CHECK_STEPS; i++) {
     const t0 = performance.now();
     trainer.trainStep(batch, true);
     await trainer.flush();
     checkStepMs = performance.now() - t0;
+    if (i === 0) firstStepMs = checkStepMs;
   }
+  const s = trainer.startup;
+  const startup = { construct_ms: r3(s.constructMs), shaders_ms: r3(s.shadersMs), pipelines_ms: r3(s.pipelinesMs), buffers_ms: r3(s.buffersMs), pipelines: s.pipelines, modules: s.modules };
   const time = (steps: number, expectMs: number) => timeSteps(host, () => trainer.trainStep(batch, false), () => trainer.flush(), steps, expectMs);
-  return { losses, checkStepMs, dispatchesPerStep: trainer.dispatchesPerStep(batch), time, dispose: () => trainer.destroy() };
+  return { losses, checkStepMs, compileMs, firstStepMs, startup, dispatchesPerStep: trainer.dispatchesPerStep(batch), time, dispose: () => trainer.destroy() };
 }
 
 /** The TF.js baseline on `batch`: the first CHECK_STEPS steps one by one (each loss read), then the timing closure. */
 async function tfjsContender({ setup, host }: Ctx, config: ModelConfig, params: Float32Array, batch: Batch, tag: string): Promise<Contender> {
   const { tf } = setup;
+  const c0 = performance.now();
   const model = new TfjsBaseline(tf, config, buildParamTable(config), params, tag);
   const trainer = new TfjsTrainer(tf, model);
   const x: TfjsBatch = tfjsBatch(tf, config, batch);
+  await submitTfjs(tf).onSubmittedWorkDone(); // the uploads done: what TF.js builds before a step
+  const compileMs = performance.now() - c0;
   const losses: number[] = [];
-  let step = 0, checkStepMs = 0;
+  let step = 0, checkStepMs = 0, firstStepMs = 0;
   for (; step < CHECK_STEPS; step++) {
     const t0 = performance.now();
     const cost = trainer.step(x, lrAt(config, step + 1), true)!;
     losses.push((await cost.data())[0]);
     cost.dispose();
     checkStepMs = performance.now() - t0;
+    if (step === 0) firstStepMs = checkStepMs;
   }
   const finish = () => submitTfjs(tf).onSubmittedWorkDone();
   const dispatchesPerStep = countTfjsDispatches(tf, () => void trainer.step(x, lrAt(config, ++step), false));
@@ -116,7 +130,7 @@ async function tfjsContender({ setup, host }: Ctx, config: ModelConfig, params: 
     model.dispose();
     disposeTfjsBatch(x);
   };
-  return { losses, checkStepMs, dispatchesPerStep, time, dispose };
+  return { losses, checkStepMs, compileMs, firstStepMs, dispatchesPerStep, time, dispose };
 }
 
 /** Await a contender's preparation (build, compile, checked steps), noting how long it took. */
@@ -170,6 +184,8 @@ async function benchPreset(ctx: Ctx, preset: string, o: TrainBenchOptions): Prom
       preset, variant: 'baseline', batch: shape, ours_tokens_per_s: tps(oursMs), tfjs_tokens_per_s: tps(tfMs), ratio: r3(tfMs / oursMs),
       ours_ms_per_step: r3(oursMs), tfjs_ms_per_step: r3(tfMs), relative_to_our_baseline: 1,
       ours_checked_step_ms: r3(ours.checkStepMs), tfjs_checked_step_ms: r3(theirs.checkStepMs),
+      ours_compile_ms: r3(ours.compileMs), ours_first_step_ms: r3(ours.firstStepMs), tfjs_compile_ms: r3(theirs.compileMs), tfjs_first_step_ms: r3(theirs.firstStepMs),
+      ours_startup: ours.startup!,
       ours_dispatches_per_step: ours.dispatchesPerStep, tfjs_dispatches_per_step: theirs.dispatchesPerStep,
       loss_check: { ours: ours.losses, tfjs: theirs.losses, max_rel_diff: r3(maxRel), equal: maxRel <= 1e-3 },
     },
@@ -177,6 +193,8 @@ async function benchPreset(ctx: Ctx, preset: string, o: TrainBenchOptions): Prom
       preset, variant: 'weighted', batch: shape, ours_tokens_per_s: tps(weightedMs), tfjs_tokens_per_s: null, ratio: null,
       ours_ms_per_step: r3(weightedMs), tfjs_ms_per_step: null, relative_to_our_baseline: r3(oursMs / weightedMs), loss_check: null,
       ours_checked_step_ms: r3(weighted.checkStepMs), tfjs_checked_step_ms: null,
+      ours_compile_ms: r3(weighted.compileMs), ours_first_step_ms: r3(weighted.firstStepMs), tfjs_compile_ms: null, tfjs_first_step_ms: null,
+      ours_startup: weighted.startup!,
       ours_dispatches_per_step: weighted.dispatchesPerStep, tfjs_dispatches_per_step: null,
     },
   ];
@@ -184,19 +202,22 @@ async function benchPreset(ctx: Ctx, preset: string, o: TrainBenchOptions): Prom
 
 /** Every preset of the size, logging a table line and reporting each row as it finishes. */
 export async function benchTrainSideBySide(gpu: Gpu, setup: TfjsSetup, o: TrainBenchOptions, host: BenchHost): Promise<SideBySideTrainRow[]> {
-  const widths = [7, 9, 9, 11, 11, 7, 8, 12, 40];
+  const widths = [7, 9, 9, 11, 11, 7, 8, 12, 26, 40];
   const line = (cells: Array<string | number>) => host.log(cells.map((x, i) => String(x).padEnd(widths[i])).join(' '));
-  line(['preset', 'variant', 'batch', 'ours tok/s', 'tfjs tok/s', 'ratio', 'vs ours', 'dispatches', 'loss check (ours / tfjs, steps 1..3)']);
+  line(['preset', 'variant', 'batch', 'ours tok/s', 'tfjs tok/s', 'ratio', 'vs ours', 'dispatches', 'compile+1st step ms o/t', 'loss check (ours / tfjs, steps 1..3)']);
   const rows: SideBySideTrainRow[] = [];
   for (const preset of trainPresets(o.size, o.presets)) {
     for (const r of await benchPreset({ gpu, setup, host }, preset, o)) {
       rows.push(r);
       host.onTrainRow?.(r);
-      line([r.preset, r.variant, r.batch, r.ours_tokens_per_s, r.tfjs_tokens_per_s ?? '-', r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.relative_to_our_baseline, dispatchCell(r), lossCheckCell(r)]);
+      line([r.preset, r.variant, r.batch, r.ours_tokens_per_s, r.tfjs_tokens_per_s ?? '-', r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, r.relative_to_our_baseline, dispatchCell(r), startupCell(r), lossCheckCell(r)]);
     }
   }
   return rows;
 }
+
+const startupCell = (r: SideBySideTrainRow) =>
+  `${Math.round(r.ours_compile_ms)}+${Math.round(r.ours_first_step_ms)}/${r.tfjs_compile_ms === null ? '-' : `${Math.round(r.tfjs_compile_ms)}+${Math.round(r.tfjs_first_step_ms ?? 0)}`}`;
 
 const dispatchCell = (r: SideBySideTrainRow) => `${r.ours_dispatches_per_step}/${r.tfjs_dispatches_per_step ?? '-'}`;
 

@@ -1,6 +1,9 @@
 // `npm run bench:train -- --out F.json [--steps N] [--presets tiny,small]`: whole training steps per preset
 // and variant on the Node adapter: ms per step, tokens per second, dispatches and submits per step, host
 // encode time per step, GPU bytes, and GPU objects created after warm-up (must be 0). Not a test.
+// Time to the first step, cold (each row on a fresh device, so no pipeline is cached): compile_ms is
+// everything before it (new Trainer + prepare), split into the constructor, shader modules, pipelines and
+// buffers/bind groups (trainer.startup), and first_step_ms the first step itself.
 import { writeFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node.ts';
 import { presetConfig, PRESETS, type Variant } from '../model/config.ts';
@@ -24,8 +27,7 @@ async function main(): Promise<void> {
   const v = parseOptions(process.argv.slice(2), { out: { type: 'string' }, steps: { type: 'string' }, presets: { type: 'string' } }, USAGE);
   const steps = numberOption(v, 'steps', 10, { integer: true, min: 1 });
   const presets = (typeof v.presets === 'string' ? v.presets : 'tiny,small').split(',');
-  const gpu = await acquireNodeGpu();
-  console.log(`adapter: ${gpu.adapterName}`);
+  let adapter = '';
   const rows: Record<string, number | string>[] = [];
   for (const preset of presets) {
     if (!PRESETS[preset]) throw new Error(`unknown preset ${preset}`);
@@ -35,8 +37,16 @@ async function main(): Promise<void> {
       const [srcLen, tgtLen] = [32, 32];
       const batchSize = (preset === 'tiny' ? 2048 : 4096) / (srcLen + tgtLen);
       const batch = syntheticBatch(config.vocab, batchSize, srcLen, tgtLen, 1);
+      const gpu = await acquireNodeGpu(); // a fresh device per row: a cold start
+      if (!adapter) console.log(`adapter: ${(adapter = gpu.adapterName)}`);
+      const c0 = performance.now();
       const trainer = new Trainer(gpu, config, { seed: 1, gradClip: 0, lrScale: 1, warmup: 4000, kappaWarmup: 400, steps: 1e6, freezeSteps: 0 });
-      for (let i = 0; i < 2; i++) trainer.trainStep(batch, false); // compile + warm up
+      await trainer.prepare([batch]);
+      const compileMs = performance.now() - c0;
+      trainer.trainStep(batch, false); // the first step
+      await trainer.flush();
+      const startup = trainer.startup;
+      trainer.trainStep(batch, false); // warm-up
       await trainer.flush();
       const warm = trainer.counters;
       const p0 = performance.now();
@@ -65,13 +75,22 @@ async function main(): Promise<void> {
         pipelines_created_after_warmup: after.pipelines - warm.pipelines,
         buffers_created_after_warmup: after.buffers - warm.buffers,
         bind_groups_created_after_warmup: after.bindGroups - warm.bindGroups,
+        compile_ms: +compileMs.toFixed(1),
+        first_step_ms: +(startup.firstStepMs ?? NaN).toFixed(1),
+        construct_ms: +startup.constructMs.toFixed(1),
+        shaders_ms: +startup.shadersMs.toFixed(1),
+        pipelines_ms: +startup.pipelinesMs.toFixed(1),
+        buffers_ms: +startup.buffersMs.toFixed(1),
+        shader_modules: startup.modules,
+        pipelines: startup.pipelines,
       };
       console.log(JSON.stringify(row));
       rows.push(row);
       trainer.destroy();
+      gpu.device.destroy();
     }
   }
-  const json = { adapter: gpu.adapterName, steps_timed: steps, train: rows };
+  const json = { adapter, steps_timed: steps, train: rows };
   if (typeof v.out === 'string') {
     writeFileSync(v.out, JSON.stringify(json, null, 2) + '\n');
     console.log(`wrote ${v.out}`);

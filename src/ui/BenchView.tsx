@@ -166,11 +166,17 @@ function TrainTable({ rows }: { rows: SideBySideTrainRow[] }) {
     <table className="bench-table" data-testid="bench-train">
       <caption>Training step (target tokens/s)</caption>
       <thead>
-        <tr><th>Preset</th><th>Variant</th><th>Batch</th><th className="num">Ours tok/s</th><th className="num">TF.js tok/s</th><th className="num">Ratio</th><th>Loss check</th></tr>
+        <tr>
+          <th>Preset</th><th>Variant</th><th>Batch</th><th className="num">Ours tok/s</th><th className="num">TF.js tok/s</th><th className="num">Ratio</th>
+          <th className="num" title="Everything before the first step: buffers, shader modules, pipelines, bind groups (TF.js: variables and tensors; it builds its programs inside its first step)">Compile ms ours / TF.js</th>
+          <th className="num" title="The first training step alone, awaited with its loss read back">First step ms ours / TF.js</th>
+          <th>Loss check</th>
+        </tr>
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={`${r.preset}/${r.variant}`} data-testid="bench-train-row" data-variant={r.variant} data-ours={r.ours_tokens_per_s} data-tfjs={r.tfjs_tokens_per_s ?? ''} data-ratio={r.ratio ?? ''}>
+          <tr key={`${r.preset}/${r.variant}`} data-testid="bench-train-row" data-variant={r.variant} data-ours={r.ours_tokens_per_s} data-tfjs={r.tfjs_tokens_per_s ?? ''} data-ratio={r.ratio ?? ''}
+            data-compile-ms={r.ours_compile_ms} data-first-step-ms={r.ours_first_step_ms}>
             <td>{r.preset}</td>
             <td>{r.variant}</td>
             <td className="bench-shape">{r.batch}</td>
@@ -179,12 +185,24 @@ function TrainTable({ rows }: { rows: SideBySideTrainRow[] }) {
             <td className={`num ${r.ratio === null ? '' : r.ratio >= 1 ? 'bench-win' : 'bench-loss'}`}>
               {r.ratio === null ? `${r.relative_to_our_baseline.toFixed(2)}× our baseline` : ratioText(r.ratio)}
             </td>
+            <td className="num" title={startupTitle(r)}>{msPair(r.ours_compile_ms, r.tfjs_compile_ms)}</td>
+            <td className="num">{msPair(r.ours_first_step_ms, r.tfjs_first_step_ms)}</td>
             <td>{r.loss_check ? (r.loss_check.equal ? 'equal' : `differs (${r.loss_check.max_rel_diff})`) : '–'}</td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** "1234 / 567" (ms, whole), "–" for a missing side. */
+const msPair = (ours: number, tfjs: number | null) => `${Math.round(ours)} / ${tfjs === null ? '–' : Math.round(tfjs)}`;
+
+/** Our compile time's parts (trainer.startup), for the cell's tooltip. */
+function startupTitle(r: SideBySideTrainRow): string {
+  const s = r.ours_startup;
+  return `constructor ${Math.round(s.construct_ms)} ms, ${s.modules} shader modules ${Math.round(s.shaders_ms)} ms, ` +
+    `${s.pipelines} pipelines ${Math.round(s.pipelines_ms)} ms, buffers and bind groups ${Math.round(s.buffers_ms)} ms`;
 }
 
 /** 2025-01-31T12-00-00, for file names. */

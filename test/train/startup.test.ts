@@ -1,0 +1,107 @@
+// Time to first step (issue 15, part 1): Trainer.prepare compiles a step with its pipelines created
+// asynchronously, reporting the phases in order ('shaders', then 'pipelines' up to their total, then
+// 'buffers' up to theirs); trainer.startup then has every part, and the first step's time once it has
+// reported. A prepared trainer computes what one compiled on its first step (synchronously) does. The
+// worker's session posts the phases as 'compile-progress' while a run is prepared, then 'first-step'.
+import { describe, expect, it } from 'vitest';
+import { testGpu } from '../helpers/gpu.ts';
+import { validateModelConfig } from '../../src/model/config.ts';
+import { Trainer, type StepMetrics } from '../../src/train/trainer.ts';
+import { prepareData } from '../../src/train/data.ts';
+import type { CompileProgress } from '../../src/gpu/pipelines.ts';
+import { sessionHarness } from '../helpers/session.ts';
+import type { RunSpec, WorkerMessage } from '../../src/train/protocol.ts';
+
+const data = prepareData({ kind: 'reverse', symbols: 12 }, { seed: 3, vocab: 280, maxLen: 16, batchTokens: 256, devPairs: 20 });
+const batches = [...data.train.epoch(0)].slice(0, 3);
+const config = validateModelConfig({ variant: 'weighted', weighting: 'projected', vocab: data.tokenizer.vocabSize, dModel: 16, branches: 4, dFF: 32, encLayers: 1, decLayers: 1, maxLen: 16, dropout: 0.1, labelSmoothing: 0.1 });
+const options = { seed: 5, gradClip: 1, lrScale: 1, warmup: 4, kappaWarmup: 2, steps: 8, freezeSteps: 0 };
+
+async function steps(trainer: Trainer): Promise<StepMetrics[]> {
+  const out: StepMetrics[] = [];
+  trainer.onMetrics = (m) => out.push(m);
+  for (const b of batches) trainer.trainStep(b);
+  await trainer.flush();
+  await trainer.checkGpu();
+  return out;
+}
+
+describe('startup', () => {
+  it('prepare reports shaders, pipelines and buffers up to their totals; startup has every part and the first step', async () => {
+    const gpu = await testGpu();
+    const trainer = new Trainer(gpu, config, options);
+    const progress: CompileProgress[] = [];
+    try {
+      await trainer.prepare([batches[0]], (p) => progress.push({ ...p }));
+      const phases = progress.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1]);
+      expect(phases).toEqual(['shaders', 'pipelines', 'buffers']);
+      for (const phase of ['shaders', 'pipelines', 'buffers'] as const) {
+        const of = progress.filter((p) => p.phase === phase);
+        const last = of.at(-1)!;
+        expect(last.done, phase).toBe(last.total);
+        expect(of.every((p) => p.total === last.total && p.done <= p.total), phase).toBe(true);
+        expect(of.map((p) => p.done), phase).toEqual([...of.map((p) => p.done)].sort((a, b) => a - b)); // never backwards
+      }
+      const s = trainer.startup;
+      // The shared test device may have made some pipelines for earlier tests: those are cache hits.
+      const pipelines = progress.filter((p) => p.phase === 'pipelines').at(-1)!.total;
+      expect(s.pipelines).toBe(pipelines);
+      expect(s.pipelines + s.pipelineHits).toBeGreaterThan(20);
+      expect(progress.filter((p) => p.phase === 'buffers').at(-1)!.total).toBeLessThanOrEqual(s.bindGroups);
+      for (const key of ['constructMs', 'shadersMs', 'pipelinesMs', 'buffersMs', 'compileMs'] as const) {
+        expect(Number.isFinite(s[key]) && s[key] >= 0, key).toBe(true);
+      }
+      expect(s.compileMs).toBeCloseTo(s.constructMs + s.shadersMs + s.pipelinesMs + s.buffersMs, 6);
+      expect(s.firstStepMs).toBeNull();
+      const before = { ...s };
+      const metrics = await steps(trainer);
+      expect(metrics.map((m) => m.step)).toEqual([1, 2, 3]);
+      expect(trainer.startup.firstStepMs).toBeGreaterThan(0);
+      // The first step used the prepared bucket: nothing more was compiled for the start.
+      expect({ ...trainer.startup, firstStepMs: null }).toEqual(before);
+      // A second prepare of the same shape does nothing and reports nothing.
+      const again: CompileProgress[] = [];
+      await trainer.prepare([batches[0]], (p) => again.push(p));
+      expect(again).toEqual([]);
+    } finally {
+      trainer.destroy();
+    }
+  });
+
+  it('a prepared trainer computes what one compiled on its first step does', async () => {
+    const gpu = await testGpu();
+    const prepared = new Trainer(gpu, config, options);
+    const plain = new Trainer(gpu, config, options);
+    try {
+      await prepared.prepare(batches);
+      const a = await steps(prepared);
+      const b = await steps(plain);
+      expect(a.map((m) => m.loss)).toEqual(b.map((m) => m.loss));
+      expect(a.map((m) => m.gradNorm)).toEqual(b.map((m) => m.gradNorm));
+      expect(a.at(-1)!.branches).toEqual(b.at(-1)!.branches);
+      expect(plain.startup.firstStepMs).toBeGreaterThan(0);
+    } finally {
+      prepared.destroy();
+      plain.destroy();
+    }
+  });
+
+  it('the session posts compile-progress for each phase before the first metrics', async () => {
+    const h = await sessionHarness();
+    const spec: RunSpec = {
+      id: 0, label: 'weighted', model: config, train: { ...options, steps: 2 },
+      data: { source: { kind: 'reverse', symbols: 12 }, vocab: 280, batchTokens: 256, devPairs: 10 }, evalEvery: 0, bleuSentences: 0,
+    };
+    h.send({ type: 'start', runs: [spec], paused: false });
+    await h.until((m) => m.type === 'status' && m.status === 'done');
+    const firstMetrics = h.messages.findIndex((m) => m.type === 'metrics');
+    const compile = h.messages.slice(0, firstMetrics).filter((m): m is Extract<WorkerMessage, { type: 'compile-progress' }> => m.type === 'compile-progress');
+    const phases = compile.map((m) => m.phase).filter((p, i, all) => p !== all[i - 1]);
+    // (Pipelines the shared device made for the tests above are cache hits: the pipelines phase may count none.)
+    expect(phases).toEqual(['shaders', 'pipelines', 'buffers', 'first-step']);
+    expect(compile.at(-1)).toEqual({ type: 'compile-progress', phase: 'first-step', done: 0, total: 1 });
+    expect(h.messages.slice(firstMetrics).some((m) => m.type === 'compile-progress')).toBe(false);
+    h.send({ type: 'reset' });
+    await h.until((m) => m.type === 'status' && m.status === 'idle');
+  });
+});
