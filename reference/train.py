@@ -35,10 +35,15 @@ def lr_kappa(s, cfg, lr_scale, kappa_warmup):
 def project_simplex(y):
     """Euclidean projection of a vector onto {w : w_i >= 0, sum w_i = 1}
     (sort-based, Wang & Carreira-Perpinan 2013, arXiv 1101.6081, Algorithm 1)."""
+    if not bool(torch.isfinite(y).all()):
+        return torch.full_like(y, float("nan"))  # no projection of NaN/Inf (callers check finiteness)
     u, _ = torch.sort(y, descending=True)
     css = torch.cumsum(u, 0)
     j = torch.arange(1, y.numel() + 1, dtype=y.dtype, device=y.device)
-    rho = int(torch.nonzero(u + (1 - css) / j > 0).max()) + 1  # largest j with u_j + (1-css_j)/j > 0
+    hits = torch.nonzero(u + (1 - css) / j > 0)
+    if hits.numel() == 0:  # only when the sums overflow (|y| near the dtype's largest value)
+        return torch.full_like(y, float("nan"))
+    rho = int(hits.max()) + 1  # largest j with u_j + (1-css_j)/j > 0
     lam = (1 - css[rho - 1]) / rho
     return torch.clamp(y + lam, min=0)
 

@@ -105,11 +105,13 @@ def f32_array(t):
     return arr
 
 
-def finite_problem(name, values):
-    for i, x in enumerate(values):
-        if not math.isfinite(x):
-            return f"tensor \"{name}\" has {x} at flat index {i}"
-    return None
+def finite_problem(name, t):
+    """The first NaN/Inf of a tensor (named as the product's loader does), or None."""
+    bad = ~torch.isfinite(t.reshape(-1))
+    if not bool(bad.any()):
+        return None
+    i = int(bad.nonzero()[0])
+    return f"tensor \"{name}\" has {float(t.reshape(-1)[i])} at flat index {i} ({int(bad.sum())} values are not finite)"
 
 
 def read_checkpoint(path, dtype, device):
@@ -141,10 +143,11 @@ def read_checkpoint(path, dtype, device):
             got, values = tensors[name]
             if tuple(got) != tuple(shape):
                 raise UsageError(f"{path}: tensor \"{name}\" has shape {got} but the config gives {list(shape)}")
-            problem = finite_problem(name, values)
+            t = tensor_of(values, shape, dtype, device)
+            problem = finite_problem(name, t)
             if problem:
                 raise UsageError(f"{path}: {problem}")
-            group[k] = tensor_of(values, shape, dtype, device)
+            group[k] = t
         groups[prefix] = group
     unknown = [n for n in tensors if not (n in shapes or (n[:7] in ("adam.m.", "adam.v.") and n[7:] in shapes))]
     if unknown:
@@ -517,16 +520,22 @@ def run(a, d):
                         continue
                     lr = lr_branch if M.is_branch_weight(k) else lr_main
                     updates[k] = adam_update(w.data, g * clip if clip != 1.0 else g, m[k], v[k], lr, step)
-                if not all(bool(torch.isfinite(p).all()) for p, _, _ in updates.values()):
+                finite = lambda t: bool(torch.isfinite(t).all())  # noqa: E731
+                if not all(finite(p) and finite(mk) and finite(vk) for p, mk, vk in updates.values()):
                     cause = "update"
+                elif cfg["weighting"] == "projected":  # the projection of a finite but huge update can overflow
+                    for k in updates:
+                        if M.is_branch_weight(k):
+                            p, mk, vk = updates[k]
+                            p = TR.project_simplex(p.double()).to(p.dtype)  # f64: no overflow of the sums
+                            updates[k] = (p, mk, vk)
+                            if not finite(p):
+                                cause = "update"
             if cause is None:
                 for k, w in zip(keys, net.weights):
-                    if k not in updates:
-                        continue
-                    p, m[k], v[k] = updates[k]
-                    if M.is_branch_weight(k) and cfg["weighting"] == "projected":
-                        p = TR.project_simplex(p)
-                    w.data.copy_(p)
+                    if k in updates:
+                        p, m[k], v[k] = updates[k]
+                        w.data.copy_(p)
                 last_good["step"] = step
         tokens_seen += tokens
         if lead and metrics:

@@ -216,8 +216,24 @@ describe.skipIf(NO_TORCH !== null)('reference/train_dist.py', () => {
     console.log(`[train_dist] SIGTERM at step ${saved.step} of 80 (saved, exit 143); resumed run = uninterrupted run bit for bit (${ms.dev.step.length} dev evaluations)`);
   }, 240_000);
 
+  it('an update that would make a weight Inf updates nothing and stops the run (exit 1): the checkpoint is the last good step', () => {
+    const r = python('train_dist.py', ['--cpu', '--init', productCheckpoint(), '--data', at('train.tsv'), '--steps', '25', '--lr-scale', '1e300',
+      '--metrics', at('inf.jsonl'), '--out', at('inf.safetensors')], { allowFail: true });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('stopped at step 21: the update would have made the weights NaN/Inf');
+    const lines = readFileSync(at('inf.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; nonfinite: boolean; nonfiniteCause: string });
+    expect(lines.map((l) => [l.step, l.nonfinite, l.nonfiniteCause])).toEqual([[21, true, 'update']]);
+    const [before, after] = [decode(productCheckpoint()), decode(at('inf.safetensors'))];
+    expect(after.step).toBe(20);
+    expect(bytesOf(after.params).equals(bytesOf(before.params)) && bytesOf(after.adam!.v).equals(bytesOf(before.adam!.v))).toBe(true);
+  }, 240_000);
+
   it('refuses bad arguments and files naming them (exit 2)', () => {
+    const bad = decode(productCheckpoint());
+    bad.params[3] = Number.NaN;
+    writeFileSync(at('nan.safetensors'), encodeCheckpoint(bad));
     const cases: [string[], string][] = [
+      [['--init', at('nan.safetensors'), '--data', at('train.tsv'), '--steps', '25', '--out', at('x.safetensors')], 'tensor "embed" has nan at flat index 3'],
       [['--init', at('missing.safetensors'), '--data', at('train.tsv'), '--steps', '5', '--out', at('x.safetensors')], 'missing.safetensors: cannot read it'],
       [['--init', at('config.json'), '--data', at('train.tsv'), '--steps', '5', '--out', at('x.safetensors')], '--tokenizer-from CHECKPOINT_OR_TOKENIZER.json is required'],
       [['--init', productCheckpoint(), '--data', at('train.tsv'), '--steps', '5', '--out', at('x.safetensors')], 'is at step 20, beyond --steps 5'],
