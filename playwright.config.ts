@@ -25,7 +25,9 @@ export default defineConfig({
   expect: { timeout: 60_000 },
   workers: 1,
   reporter: [['list']],
-  outputDir: 'test-results',
+  // Playwright empties its outputDir at the start of every run: the per-test output goes one folder down,
+  // so what a spec keeps on purpose (e2e/ux.spec.ts's test-results/screens/) survives later runs.
+  outputDir: 'test-results/playwright',
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     browserName: 'chromium',

@@ -53,6 +53,7 @@ test('ten Start/Reset cycles return the device GPU memory exactly to its value b
     }
     const trained = await steps();
     await page.getByTestId('reset').click();
+    await page.getByTestId('reset-confirm').click(); // Reset asks first (ResetDialog)
     await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'idle');
     const after = await deviceMemory(page);
     figures.push(`cycle ${cycle} (steps ${trained.join('/')}, ${during.bytes} B while training): ${after.bytes} B (${after.buffers} buffers)`);

@@ -93,6 +93,7 @@ test('a reset during training: idle, no runs, and nothing arrives afterwards', a
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'running');
   await page.waitForFunction((s) => (window.__playground!.getState().metrics.runs[0]?.steps.at(-1) ?? 0) >= s + 3, before);
   await page.getByTestId('reset').click();
+  await page.getByTestId('reset-confirm').click(); // Reset asks first (ResetDialog)
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'idle');
   await page.waitForTimeout(2000);
   const state = await page.evaluate(() => {

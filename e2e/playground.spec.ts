@@ -116,6 +116,7 @@ test('the translation box returns a translation while training', async () => {
 test('Reset clears the run; Step prepares a new one and steps once; the LR scale applies live', async () => {
   const testInfo = test.info();
   await page.getByTestId('reset').click();
+  await page.getByTestId('reset-confirm').click(); // Reset asks first (ResetDialog)
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'idle');
   expect((await snapshot(page)).steps).toEqual([]);
   await expect(page.getByTestId('branch-layer-enc.0')).toHaveCount(0);

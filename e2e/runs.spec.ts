@@ -144,6 +144,7 @@ test('a reload offers the autosave and resumes from it', async () => {
 
 test('a NaN gradient stops the run with a message and keeps the last good weights', async () => {
   await page.getByTestId('reset').click();
+  await page.getByTestId('reset-confirm').click(); // Reset asks first (ResetDialog)
   await page.getByTestId('field-compare').selectOption('off');
   await page.getByTestId('field-steps').fill('200');
   await page.getByTestId('start').click();

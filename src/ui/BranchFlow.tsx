@@ -119,10 +119,8 @@ function LayerFlow({ series, steps, top, hovered, onHover, onBranchClick }: Laye
       <rect x={0.5} y={top + 0.5} width={WIDTH - 1} height={blockHeight(m) - 1} rx={6} fill="#ffffff" stroke="#e2e5ea" />
       <text x={8} y={top + 16} fontSize={12} fontWeight={600} fill="#1f2937">
         {name.title}
-        {isDec ? ' (its κ/α)' : ''}
       </text>
-      <text x={X_IN + 30} y={top + 16} fontSize={11} fill="#6b7280" textAnchor="middle">κ</text>
-      <text x={X_SUM - 34} y={top + 16} fontSize={11} fill="#6b7280" textAnchor="middle">α</text>
+      <text x={WIDTH - 8} y={top + 16} fontSize={10} fill="#6b7280" textAnchor="end">width: κ in, α out</text>
       {isDec ? (
         <g data-testid={`flow-self-attention-${series.layer}`}>
           <rect x={6} y={yc - 17} width={72} height={34} rx={4} fill="#f6f7f9" stroke="#9ca3af" />

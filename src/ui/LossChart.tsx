@@ -12,7 +12,7 @@ import { PngButton } from './PngButton.tsx';
 import { compact } from './format.ts';
 
 const X_LABEL: Record<XAxisKind, string> = { step: 'step', tokens: 'target tokens seen' };
-const Y_TITLE = 'loss (cross-entropy, nats/token)';
+const Y_TITLE = 'loss (nats/token)';
 
 export function LossChart() {
   const runs = usePlayground((s) => s.run.runs);
@@ -82,20 +82,23 @@ interface LinesProps {
 function Frame({ rows, keys, axis, logScale, children }: { rows: Record<string, number>[]; keys: string[]; axis: XAxisKind; logScale: boolean; children: React.ReactNode }) {
   const span = extent(rows, keys);
   const y = !logScale && span ? niceTicks(span[0], span[1], 5) : null;
+  const xs = extent(rows, ['x']);
+  // Round x ticks inside the data (whole steps on the step axis).
+  const xTicks = xs ? niceTicks(xs[0], xs[1], 6).ticks.filter((t) => t >= xs[0] && t <= xs[1] && (axis !== 'step' || Number.isInteger(t))) : [];
   const digits = y ? tickDecimals(y.ticks) : 2;
   return (
     <ResponsiveContainer width="100%" height={280}>
       <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 12 }}>
         <CartesianGrid stroke="#e5e7eb" />
         <XAxis
-          dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} tickCount={6}
+          dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} ticks={xTicks.length >= 2 ? xTicks : undefined}
           tickFormatter={(v: number) => (axis === 'tokens' ? compact(v) : String(v))}
           label={{ value: X_LABEL[axis], position: 'insideBottom', offset: -12, fontSize: 12, fill: '#6b7280' }}
         />
         <YAxis
           scale={logScale ? 'log' : 'linear'} domain={y ? y.domain : ['auto', 'auto']} ticks={y?.ticks} allowDataOverflow tick={{ fontSize: 12 }} width={52}
           tickFormatter={(v: number) => (y ? v.toFixed(digits) : Number(v.toPrecision(2)).toString())}
-          label={{ value: Y_TITLE, angle: -90, position: 'insideLeft', offset: 0, dy: 100, fontSize: 12, fill: '#6b7280' }}
+          label={{ value: Y_TITLE, angle: -90, position: 'insideLeft', fontSize: 12, fill: '#6b7280', style: { textAnchor: 'middle' } }}
         />
         <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(x) => `${X_LABEL[axis]} ${Number(x).toLocaleString('en-US')}`} />
         <Legend verticalAlign="top" height={24} />
