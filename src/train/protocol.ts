@@ -8,8 +8,9 @@ import type { DataSource } from './data.ts';
 import type { StepMetrics, TrainerOptions } from './trainer.ts';
 import type { ImportResult } from '../data/import.ts';
 import type { DeviceLimits } from '../model/limits.ts';
+import type { AblationReport, BranchRef, MuteReport } from '../experiments/ablation.ts';
 
-export type { StepMetrics, TrainerOptions, DataSource, ModelConfig, DeviceLimits };
+export type { StepMetrics, TrainerOptions, DataSource, ModelConfig, DeviceLimits, AblationReport, BranchRef, MuteReport };
 
 /** An imported corpus' sentence pairs. */
 export type TextPairs = { src: string; tgt: string }[];
@@ -29,6 +30,9 @@ export interface RunSpec {
     batchTokens: number;
     /** Pairs in the dev split. */
     devPairs: number;
+    /** Seed of the data (split, BPE, batch order) when it differs from train.seed: the runs of a seed
+     *  experiment share their data and differ only in train.seed (init, dropout). Absent: train.seed. */
+    seed?: number;
   };
   /** Dev loss and BLEU every this many steps (and at the end); 0 = only at the end. */
   evalEvery: number;
@@ -166,6 +170,13 @@ export type WorkerMessage =
   | { type: 'import-progress'; id: number; fraction: number }
   /** The corpus import's report; its pairs stay in the worker too (runs name them by hash). */
   | { type: 'import-result'; id: number; name: string; result: ImportResult; hash: string | null; pairs: TextPairs }
+  /** Experiments (issue 12): what an 'ablate' command is measuring, `done` of `total` settings so far. */
+  | { type: 'ablation-progress'; id: number; runId: number; text: string; done: number; total: number }
+  /** An 'ablate' command's numbers at the run's `step` (the learned κ/α are restored and checked by then):
+   *  the whole Table 3 (`report`) or one muted branch (`mute`); `uniformCheck`: the dev loss of the same
+   *  weights under the uniform weighting's own forward, when asked for. */
+  | { type: 'ablation'; id: number; runId: number; step: number; report: AblationReport | null; mute: MuteReport | null; uniformCheck: number | null; memory: DeviceMemory }
+  | { type: 'ablation-failed'; id: number; runId: number; message: string }
   /** The session stopped (device lost, an error) or a command failed; after a lost device the worker
    *  needs a new device (the page offers to resume from the autosave on a fresh worker). */
   | { type: 'error'; message: string; deviceLost: boolean };
@@ -201,6 +212,13 @@ export type PageMessage =
   | { type: 'translate'; id: number; runId: number; text: string; beam: number; attentionLayer: number | null }
   /** Send back the checkpoints of the given runs (all when runIds is null; waits for the steps in flight). */
   | { type: 'save'; runIds: number[] | null; reason: SaveReason }
+  /**
+   * Experiments (issue 12): measure a weighted run at test time between its steps, its learned κ/α
+   * restored afterwards. `only` null: the paper's Table 3 (learned, uniform, `randomDraws` random points
+   * of the simplex with `seed`, each branch muted in turn); else that one branch muted beside the learned.
+   * `bleu`: also greedy BLEU on the run's BLEU sentences; `uniformCheck`: also the uniform weighting's forward.
+   */
+  | { type: 'ablate'; id: number; runId: number; only: BranchRef | null; randomDraws: number; seed: number; bleu: boolean; uniformCheck: boolean }
   /** Test hook: destroy the device as if it were lost (the e2e test of the device-lost path). */
   | { type: 'simulate-device-loss' }
   /** Test hook: the next step of every active run gets a NaN gradient (the e2e test of the NaN path). */

@@ -29,10 +29,12 @@ export class DataCache {
     const { source, vocab, batchTokens, devPairs } = spec.data;
     // An imported corpus by its hash (its pairs are not part of the key: 456k pairs would be stringified).
     const sourceKey = source.kind === 'pairs' ? { kind: 'pairs', hash: source.hash ?? corpusHash(source.pairs) } : source;
-    const key = JSON.stringify([sourceKey, vocab, batchTokens, devPairs, spec.train.seed, spec.model.maxLen, tokenizer ? JSON.stringify(tokenizer.toJSON()) : null]);
+    // The data's own seed when a seed experiment gives one (its runs share the data), else the run's seed.
+    const seed = spec.data.seed ?? spec.train.seed;
+    const key = JSON.stringify([sourceKey, vocab, batchTokens, devPairs, seed, spec.model.maxLen, tokenizer ? JSON.stringify(tokenizer.toJSON()) : null]);
     let data = this.entries.get(key);
     if (!data) {
-      data = prepareData(source, { seed: spec.train.seed, vocab, maxLen: spec.model.maxLen, batchTokens, devPairs, tokenizer, onProgress: this.onProgress });
+      data = prepareData(source, { seed, vocab, maxLen: spec.model.maxLen, batchTokens, devPairs, tokenizer, onProgress: this.onProgress });
       this.entries.set(key, data);
     }
     return data;

@@ -14,6 +14,8 @@ import { DataCache, planFresh, planRestore, TrainingRun, type RunPlan } from './
 import { specWithPairs } from './spec.ts';
 import { corpusHash, importCorpus } from '../data/import.ts';
 import { nonfiniteReason } from './trainer.ts';
+import { ablationProblem, measureMuted, runAblation, uniformWeightingLoss } from '../experiments/ablation.ts';
+import { evalSet } from '../experiments/measure.ts';
 
 const METRICS_INTERVAL_MS = 50;
 /** Steps queued on the GPU ahead of the last reported one: about this much work, at least 2 steps (so the
@@ -80,6 +82,8 @@ export class Session {
         return void this.exclusive(() => this.translate(message));
       case 'save':
         return void this.exclusive(() => this.save(message.runIds, message.reason));
+      case 'ablate':
+        return void this.exclusive(() => this.ablate(message));
       case 'simulate-device-loss':
         // destroy() reports reason 'destroyed', which device.ts treats as our own cleanup: report it here.
         this.lostMessage = 'GPU device lost (simulated by the page): the device was destroyed';
@@ -344,6 +348,42 @@ export class Session {
       attention = { layer, srcTokens: tokenLabels(run.tokenizer, maps.srcIds), outTokens: tokenLabels(run.tokenizer, maps.outIds), maps: maps.probs };
     }
     this.post({ type: 'translation', id: m.id, runId: run.id, output, ms, attention, memory: this.memory() });
+  }
+
+  /**
+   * Issue 12's test-time ablation of one run, between its steps (inside `exclusive`: no step is submitted
+   * meanwhile; the steps in flight finish first). The learned κ/α are written back and checked bit for bit
+   * (src/experiments/ablation.ts) before the numbers go back; a refusal or failure is 'ablation-failed'
+   * and leaves the session running (only a GPU fault stops it, through onFault).
+   */
+  private async ablate(m: Extract<PageMessage, { type: 'ablate' }>): Promise<void> {
+    const run = this.runs.find((r) => r.id === m.runId);
+    const fail = (message: string) => this.post({ type: 'ablation-failed', id: m.id, runId: m.runId, message });
+    if (!run) return fail(`there is no run ${m.runId} in this session`);
+    const problem = ablationProblem(run.trainer.config) ?? (!run.data || run.data.dev.length === 0 ? 'the run has no dev set to measure on' : null);
+    if (problem) return fail(`${run.label}: ${problem}`);
+    const generation = this.generation;
+    const data = run.data!;
+    const set = evalSet(run.tokenizer, data.devText, run.trainer.config.maxLen, { batches: data.dev, bleuSentences: m.bleu ? (run.spec?.bleuSentences ?? 0) : 0 });
+    const progress = (text: string, done: number, total: number) => this.post({ type: 'ablation-progress', id: m.id, runId: run.id, text, done, total });
+    try {
+      await run.trainer.flush();
+      this.flushMetrics();
+      const step = run.trainer.step;
+      const withBleu = m.bleu && set.sources.length > 0;
+      let report = null, mute = null;
+      if (m.only) {
+        progress(`${m.only.layer} ${m.only.which} branch ${m.only.branch} muted`, 0, 1);
+        mute = await measureMuted(run.trainer, set, m.only, withBleu);
+      } else {
+        report = await runAblation(run.trainer, set, { randomDraws: m.randomDraws, seed: m.seed, bleu: withBleu, onProgress: progress });
+      }
+      const uniformCheck = m.uniformCheck ? await uniformWeightingLoss(run.trainer, set) : null;
+      if (this.generation === generation) this.post({ type: 'ablation', id: m.id, runId: run.id, step, report, mute, uniformCheck, memory: this.memory() });
+    } catch (err) {
+      if (this.lostMessage) throw err; // the device is gone: the session stops (reported once, by failAll)
+      fail(`${run.label}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private onMetrics(generation: number, run: TrainingRun, m: StepMetrics): void {

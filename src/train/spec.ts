@@ -99,6 +99,8 @@ export function checkRunSpec(raw: unknown, where: string): RunSpec {
   if (t.freezeSteps > t.steps) fail(`run setting train.freezeSteps (${t.freezeSteps}) exceeds train.steps (${t.steps})`);
   const d = {
     source: checkSource(data.source, fail), vocab: number(data, 'data.', 'vocab'), batchTokens: number(data, 'data.', 'batchTokens'), devPairs: number(data, 'data.', 'devPairs'),
+    // Optional: a seed experiment's shared data seed (absent: the data follows train.seed).
+    ...(data.seed === undefined ? {} : { seed: number(data, 'data.', 'seed') }),
   };
   return { id: spec.id as number, label: spec.label as string, model: checkedModel, train: t, data: d, evalEvery: number(spec, '', 'evalEvery'), bleuSentences: number(spec, '', 'bleuSentences') };
 }

@@ -16,6 +16,7 @@ import { ResumeOffer, type AutosaveProbe } from './ResumeOffer.tsx';
 import { RunsTable } from './RunsTable.tsx';
 import { BleuChart } from './BleuChart.tsx';
 import { useBranchClick } from './branch-click.ts';
+import { ExperimentsPanel } from './experiments/ExperimentsPanel.tsx';
 
 export function App({ autosave = null }: { autosave?: AutosaveProbe }) {
   const onBranchClick = useBranchClick();
@@ -43,6 +44,7 @@ export function App({ autosave = null }: { autosave?: AutosaveProbe }) {
             <TranslateBox />
             <DevResults />
           </div>
+          <ExperimentsPanel />
         </main>
         <aside className="sidebar" aria-label="Settings">
           <Controls />

@@ -31,6 +31,8 @@ export interface ConfigValues {
   lrScale: number;
   gradClip: number;
   seed: number;
+  /** Experiments (issue 12): every compared run is repeated over this many seeds (seed, seed + 1, ...). */
+  seeds: number;
   evalEvery: number;
   /** Comparison mode: which other runs train side by side with this one. */
   compare: CompareChoice;
@@ -79,6 +81,9 @@ export const UI_PRESETS: Record<string, { description: string; values: PresetVal
 
 const tiny = UI_PRESETS.tiny.values;
 
+/** Seeds per compared run on a fast adapter (see src/ui/experiments/seed-runs.ts for the software-GPU default). */
+export const DEFAULT_SEEDS = 3;
+
 export const FIELDS: Field[] = [
   { name: 'data', label: 'Data', group: 'data', type: 'select', default: 'en-de', description: 'What the model learns to translate',
     options: [
@@ -112,6 +117,8 @@ export const FIELDS: Field[] = [
   { name: 'lrScale', label: 'LR scale', group: 'training', type: 'number', live: true, default: 1, min: SPEC_RANGES.lrScale.min, max: SPEC_RANGES.lrScale.max, step: 0.05, description: 'Multiplies both learning-rate schedules (live while training)' },
   { name: 'gradClip', label: 'Gradient clip', group: 'training', type: 'number', default: 0, min: SPEC_RANGES.gradClip.min, max: SPEC_RANGES.gradClip.max, step: 0.5, description: 'Global gradient-norm clip (0 = off)' },
   { name: 'seed', label: 'Seed', group: 'training', type: 'int', default: 1, min: SPEC_RANGES.seed.min, max: SPEC_RANGES.seed.max, description: 'Initialization, dropout and data order' },
+  { name: 'seeds', label: 'Repeat over N seeds', group: 'training', type: 'int', default: DEFAULT_SEEDS, min: 1, max: 8,
+    description: `Each compared run is trained once per seed (seed, seed + 1, …) on the same data; charts show the mean with a min–max band. Default ${DEFAULT_SEEDS}; set to 1 at start-up on a software GPU (SwiftShader, lavapipe), where every extra seed costs minutes` },
   { name: 'evalEvery', label: 'Dev eval every', group: 'training', type: 'int', default: 200, min: SPEC_RANGES.evalEvery.min, max: SPEC_RANGES.evalEvery.max, description: 'Dev loss and BLEU every N steps (0 = at the end only)' },
   { name: 'compare', label: 'Compare with', group: 'training', type: 'select', default: 'baseline',
     description: 'Train other runs side by side on the same data and seed, interleaved on this GPU',
@@ -131,7 +138,7 @@ export function defaultValues(): ConfigValues {
 
 /** Values for the end-to-end tests (?e2e=micro): the micro model on the copy task, evaluated often. */
 export function microValues(): ConfigValues {
-  return { ...defaultValues(), ...UI_PRESETS.micro.values, preset: 'micro', data: 'copy', batchTokens: 256, devPairs: 20, warmup: 50, kappaWarmup: 10, evalEvery: 20, steps: 1000, compare: 'off', autosaveEvery: 10 };
+  return { ...defaultValues(), ...UI_PRESETS.micro.values, preset: 'micro', data: 'copy', batchTokens: 256, devPairs: 20, warmup: 50, kappaWarmup: 10, evalEvery: 20, steps: 1000, compare: 'off', autosaveEvery: 10, seeds: 1 };
 }
 
 /** Set a field; choosing a preset fills the model fields, editing one of them makes the preset "custom". */

@@ -6,6 +6,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { AttentionMaps, DeviceLimits, DeviceMemory, DevResult, RunInfo, RunRates, RunState, RunStatus, StepMetrics } from '../train/protocol.ts';
 import { defaultValues, type ConfigValues, type ImportedCorpus } from './schema.ts';
+import { emptyExperiments, type ExperimentsSlice } from './experiments/slice.ts';
 
 export type GpuState =
   | { state: 'probing' }
@@ -98,6 +99,8 @@ export interface PlaygroundState {
   config: ConfigSlice;
   run: RunSlice;
   metrics: MetricsSlice;
+  /** Issue 12's experiments: target, sweep, ablations and muted branches, an opened report (experiments/slice.ts). */
+  experiments: ExperimentsSlice;
 }
 
 export const emptyRunMetrics = (): RunMetrics => ({ steps: [], loss: [], lr: [], gradNorm: [], tokens: [], branches: [], dev: [] });
@@ -110,6 +113,7 @@ export function createPlaygroundStore(values: ConfigValues = defaultValues()) {
     config: { values, imported: null, hashWarnings: [] },
     run: { gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: values.lrScale, translation: idleTranslation, autosave: null, gpuMemory: null, progress: null, compile: null, startedWith: null },
     metrics: { runs: {} },
+    experiments: emptyExperiments(),
   }));
 }
 

@@ -8,6 +8,8 @@ import type { DeviceMemory, LoadSpec, PageMessage, RunSpec, StepMetrics, WorkerM
 import { corpusHash, type ImportResult } from '../data/import.ts';
 import type { ConfigValues, ImportedCorpus } from './schema.ts';
 import { runSpecs } from './runs.ts';
+import { ExperimentClient } from './experiments/experiment-client.ts';
+import { expandSeeds } from './experiments/seed-runs.ts';
 import { specWithPairs, specWithoutPairs } from '../train/spec.ts';
 import { autosaveStep, deleteAutosave, newAutosaveKey, readAutosaveAt, tabId, writeAutosave, type AutosaveRecord, type AutosavedRun } from './autosave.ts';
 import { boundedHistory, checkCheckpointFile } from './checkpoint-load.ts';
@@ -53,8 +55,12 @@ export class TrainingClient {
   /** Target tokens a restored run had seen (its checkpoint's), until its first metrics. */
   private restoredTokens = new Map<number, number>();
 
+  /** Issue 12's experiments: ablations, muted branches, sweeps, opened reports (experiments/experiment-client.ts). */
+  readonly experiments: ExperimentClient;
+
   constructor(private readonly store: PlaygroundStore) {
     this.worker = this.spawn();
+    this.experiments = new ExperimentClient(store, (m) => this.send(m), (specs, options) => this.startRuns(specs, options));
   }
 
   private spawn(): Worker {
@@ -78,8 +84,25 @@ export class TrainingClient {
     const { gpu } = this.store.getState().run;
     const checked = runSpecs(values, imported, gpu.state === 'ready' ? (gpu.limits ?? null) : null);
     if (!checked.ok) return patchRun(this.store, { error: checked.errors.join('; ') });
+    this.experiments.comparisonStarting();
+    this.startRuns(expandSeeds(checked.specs, values.seeds), { liveLrScale: true }, paused); // each compared run × the seeds (experiments/seed-runs.ts)
+  }
+
+  /**
+   * Toggle one muted branch of a run (issue 12): measure its dev loss and BLEU with κ_i or α_i of `layer`
+   * ("enc.0", "dec.1") set to 0 and the rest renormalized, beside the learned ones, its weights restored
+   * afterwards; the result is `experiments.mutes[muteKey(runId, {layer, branch, which})]` in the store
+   * (experiments/slice.ts) and is listed in the Experiments panel. A second call clears it.
+   */
+  muteBranch(runId: number, layer: string, branch: number, which: 'kappa' | 'alpha'): void {
+    this.experiments.muteBranch(runId, layer, branch, which);
+  }
+
+  /** Start these runs as a new session; `liveLrScale`: with the live LR slider's scale (not for an LR sweep). */
+  startRuns(specs: RunSpec[], options: { liveLrScale: boolean }, paused = false): void {
+    const { values } = this.store.getState().config;
     const { lrScale } = this.store.getState().run;
-    const runs = checked.specs.map((s) => ({ ...s, train: { ...s.train, lrScale } }));
+    const runs = options.liveLrScale ? specs.map((s) => ({ ...s, train: { ...s.train, lrScale } })) : specs;
     this.propose({ runs: runs.map((s) => ({ id: s.id, label: s.label, metrics: emptyRunMetrics() })), startedWith: values }, 'checking the settings and preparing the data…', (request) => ({
       type: 'start', request, runs: runs.map((s) => this.lean(s)), paused,
     }));
@@ -286,6 +309,7 @@ export class TrainingClient {
   /** Forget the previous session's runs and metrics; accept messages only for the new runs. */
   private beginSession(runs: { id: number; label: string; metrics: RunMetrics }[], focus: number | null = null, autosave: RunSlice['autosave'] = null): void {
     this.session++;
+    this.experiments.sessionBegun();
     this.accepting = new Set();
     this.buffers = new Map();
     this.rates = new Map();
@@ -354,6 +378,10 @@ export class TrainingClient {
         return patchRun(this.store, { progress: m.text ?? (this.pending ? this.store.getState().run.progress : null) });
       case 'compile-progress':
         return patchRun(this.store, { compile: { phase: m.phase, done: m.done, total: m.total } });
+      case 'ablation':
+      case 'ablation-progress':
+      case 'ablation-failed':
+        return this.experiments.receive(m);
       case 'import-progress':
       case 'import-result':
         return this.imports.get(m.id)?.(m);

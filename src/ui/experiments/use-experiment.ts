@@ -1,0 +1,41 @@
+// What the Experiments panel shows: the page's own runs, or the file opened in it (an experiment report's
+// runs, an ablation report, a metrics JSONL), as RunResult groups with their summary, verdicts and sweep.
+import { useMemo } from 'react';
+import type { RunResult } from '../../experiments/seeds.ts';
+import type { Sweep } from '../../experiments/sweep.ts';
+import type { AblationReportFile } from '../../experiments/report.ts';
+import { usePlayground } from '../context.ts';
+import { experimentView, metricsResult, pageResults, withTarget, type ExperimentView } from './results.ts';
+
+export interface ExperimentData extends ExperimentView {
+  /** "this page's runs" or the opened file's name. */
+  source: string;
+  fromFile: boolean;
+  results: RunResult[];
+  sweep: Sweep | null;
+  /** An opened ablation report. */
+  ablation: AblationReportFile | null;
+}
+
+export function useExperiment(): ExperimentData {
+  const runs = usePlayground((s) => s.run.runs);
+  const metrics = usePlayground((s) => s.metrics.runs);
+  const target = usePlayground((s) => s.experiments.targetLoss);
+  const sweep = usePlayground((s) => s.experiments.sweep);
+  const opened = usePlayground((s) => s.experiments.opened);
+  return useMemo(() => {
+    let results: RunResult[] = [], fileSweep: Sweep | null = null, ablation: AblationReportFile | null = null;
+    if (opened?.kind === 'report' && opened.report.kind === 'experiment') {
+      results = withTarget(opened.report.runs, target);
+      const s = opened.report.sweep;
+      if (s) fileSweep = { param: s.param, values: s.points.map((p) => p.value) };
+    } else if (opened?.kind === 'report' && opened.report.kind === 'ablation') {
+      ablation = opened.report;
+    } else if (opened?.kind === 'metrics') {
+      results = [metricsResult(opened.name, opened.metrics, target)];
+    } else {
+      results = pageResults(runs, metrics, target);
+    }
+    return { ...experimentView(results, target), results, source: opened ? opened.name : "this page's runs", fromFile: opened !== null, sweep: opened ? fileSweep : sweep, ablation };
+  }, [runs, metrics, target, sweep, opened]);
+}
