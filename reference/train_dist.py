@@ -386,7 +386,8 @@ def encoded_pairs(path, tokenizer, what):
         text = bt.read_tsv(path)
     except ValueError as err:
         raise UsageError(f"--{what} {err}") from err
-    return [(tokenizer.encode(s), tokenizer.encode(t)) for s, t in text]
+    # arrays of 32-bit ids: a few bytes per token (Python lists of ints take ~36), for millions of pairs per rank
+    return [(array("i", tokenizer.encode(s)), array("i", tokenizer.encode(t))) for s, t in text]
 
 
 def as_tensors(rows, device):
