@@ -99,14 +99,25 @@ test('a downloaded checkpoint loaded back gives the same dev loss', async () => 
   expect(download.suggestedFilename()).toMatch(/^weighted-transformer-weighted-projected-step16\.safetensors$/);
   await page.getByTestId('load-checkpoint-file').setInputFiles({ name: 'reloaded.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(path) });
   await page.getByTestId('load-confirm-yes').click(); // it replaces the comparison's runs
+  // Restored, evaluated at its step (that result replaces the saved one of step 16), then paused.
   await page.waitForFunction(() => {
     const s = window.__playground!.getState();
-    return s.run.runs.length === 1 && (s.metrics.runs[0]?.dev.length ?? 0) > 0;
+    return s.run.runs.length === 1 && s.run.runs[0].info !== null && s.run.status === 'paused';
   });
   const after = (await runs(page))[0];
-  console.log(`[e2e] dev loss at step 16: trained ${before.dev[1].loss}, loaded back ${after.dev[0].loss}`);
-  expect(after.dev[0].step).toBe(16);
-  expect(Math.abs(after.dev[0].loss - before.dev[1].loss)).toBeLessThanOrEqual(1e-6 * before.dev[1].loss);
+  const reloaded = after.dev.find((d) => d.step === 16)!;
+  console.log(`[e2e] dev loss at step 16: trained ${before.dev[1].loss}, loaded back ${reloaded.loss}`);
+  expect(Math.abs(reloaded.loss - before.dev[1].loss)).toBeLessThanOrEqual(1e-6 * before.dev[1].loss);
+  // The page saved the run's history into the file: the charts show steps 1..16 again, and the page says what it loaded.
+  expect(after.steps).toEqual(before.steps);
+  expect(after.dev.map((d) => d.step)).toEqual([8, 16]);
+  const notice = page.getByTestId('load-notice');
+  await expect(notice).toContainText('at step 16');
+  await expect(notice).toContainText('target tokens seen');
+  await expect(notice).toContainText('synthetic copy task');
+  await expect(notice).toContainText('history of 16 points');
+  await expect(page.getByTestId('history-start')).toHaveCount(0);
+  console.log(`[e2e] load notice: ${await notice.innerText()}`);
   await expect(page.getByTestId('field-compare')).toHaveValue('off');
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'paused');
 });
