@@ -1,4 +1,5 @@
-// Adam update over params[offset .. offset + count) of the flat buffers, PyTorch's torch.optim.Adam form
+// Adam update over params[offset .. offset + count) of the flat buffers (one parameter group's learning
+// rate, or two consecutive groups' split at config.split: all of a step's groups in one dispatch), PyTorch's torch.optim.Adam form
 // (weight_decay 0, amsgrad off), per element j with g = grads[j] * status.clip_scale:
 //   m = lerp(m, g, 1 - beta1) = m + (1 - beta1) (g - m)        (exp_avg.lerp_)
 //   v = v * beta2 + (1 - beta2) g g                            (exp_avg_sq.mul_().addcmul_())
@@ -29,6 +30,8 @@ struct Config {
   eps: f32,
   chunk: u32,       // adam_check only: elements per workgroup
   flag_base: u32,   // adam_check only: this range's first flag
+  split: u32,       // elements i >= split (of this dispatch's range) use parameter group group2
+  group2: u32,      //   (two consecutive parameter groups in one dispatch; split = count for one)
 }
 
 struct Schedule {
@@ -53,14 +56,17 @@ struct Schedule {
 @group(0) @binding(7) var<storage, read_write> flags: array<u32>;
 @group(0) @binding(1) var<storage, read_write> final_flags: array<u32>; // adam_check_final's view of flags
 
-// The new (p, m, v) of element j: the one formula both the check and the update use.
-fn adam_values(j: u32) -> vec3f {
+// The new (p, m, v) of element i of the range (j = offset + i in the bound window): the one formula both
+// the check and the update use.
+fn adam_values(i: u32) -> vec3f {
+  let j = config.offset + i;
+  let group = select(config.group, config.group2, i >= config.split);
   let g = grads[j] * status.clip_scale;
   let m_old = m[j];
   let m_new = m_old + config.one_minus_beta1 * (g - m_old);
   let v_new = v[j] * config.beta2 + config.one_minus_beta2 * g * g;
   let denom = sqrt(v_new) / schedule.bias_correction2_sqrt + config.eps;
-  let step_size = schedule.lr[config.group] / schedule.bias_correction1;
+  let step_size = schedule.lr[group] / schedule.bias_correction1;
   return vec3f(params[j] - step_size * (m_new / denom), m_new, v_new);
 }
 
@@ -69,7 +75,7 @@ fn adam_update(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let i = gid.x + gid.y * groups.x * 256u;
   if (i >= config.count || status.nonfinite != 0u) { return; }
   let j = config.offset + i;
-  let next = adam_values(j);
+  let next = adam_values(i);
   params[j] = next.x;
   m[j] = next.y;
   v[j] = next.z;
@@ -99,7 +105,7 @@ fn adam_check(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
   var bad = 0u;
   if (status.nonfinite == 0u) {
     for (var i = start + lid; i < end; i += 256u) {
-      let next = adam_values(config.offset + i);
+      let next = adam_values(i);
       bad |= u32(is_nonfinite(next.x) || is_nonfinite(next.y) || is_nonfinite(next.z));
     }
   }

@@ -8,6 +8,10 @@
 //                        (dkappa from da*h, dalpha from dy*f); with chunks = 1 written (or added) to the
 //                        weight gradient at params.w_offset directly
 //   branch_dot_finish:   dw[w_offset + m] (+)= sum over chunks of part (M, chunks), fixed tree order
+//   branch_scale_dot:    both halves of a weight's backward in one pass over (M, len):
+//                        out (M, len) (+)= w[m] * a[m*a_stride + k] and the dot partials of a*b as
+//                        branch_dot_partials (into part, or the gradient at dw_offset when chunks = 1):
+//                        kappa (dh = kappa*da, dkappa from da*h) and alpha (df = alpha*dy, dalpha from dy*f)
 //   weights_softmax_forward / _backward, weights_uniform: effective weights of (rows, M) vectors.
 // Bindings: 0 params (uniform), then the buffers in the order of each entry point's comment.
 // Elementwise kernels: one thread per element, 256 per workgroup, 1-D grid folded into y.
@@ -22,15 +26,20 @@ struct Params {
   chunks: u32,     // dot: chunks per branch
   chunk_len: u32,  // dot: elements per chunk
   a_stride: u32,   // dot: branch stride of a (len, or 0 when a is shared by all branches)
+  dw_offset: u32,  // branch_scale_dot with chunks = 1: element offset of the weight gradient in part
+  accumulate_dw: u32, // branch_scale_dot with chunks = 1: 1 adds into the weight gradient
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 // branch_scale, branch_broadcast, branch_sum: 1 out, 2 inp, 3 w
 // branch_dot_partials: 1 out (partials or dw), 2 inp (a), 3 w (b)
 // branch_dot_finish: 1 out (dw), 2 inp (partials)
+// branch_scale_dot: 1 out (dh or df), 2 inp (a), 3 w, 4 dot_b (b), 5 part (partials or dw)
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> inp: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<f32>;
+@group(0) @binding(4) var<storage, read> dot_b: array<f32>;
+@group(0) @binding(5) var<storage, read_write> part: array<f32>;
 
 const WG = 256u;
 
@@ -109,6 +118,33 @@ fn branch_dot_finish(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation
   }
   let total = workgroup_sum(s, lid);
   if (lid == 0u) { store(params.w_offset + m, total); }
+}
+
+@compute @workgroup_size(256)
+fn branch_scale_dot(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let chunk = wg.x;
+  let m = wg.y;
+  let start = chunk * params.chunk_len;
+  let stop = min(start + params.chunk_len, params.len);
+  let a_base = m * params.a_stride;
+  let b_base = m * params.len;
+  let scale = w[params.w_offset + m];
+  var s = 0.0;
+  for (var k = start + lid; k < stop; k += WG) {
+    let av = inp[a_base + k];
+    store(b_base + k, scale * av);
+    s += av * dot_b[b_base + k];
+  }
+  let total = workgroup_sum(s, lid);
+  if (lid == 0u) {
+    if (params.chunks > 1u) {
+      part[m * params.chunks + chunk] = total;
+    } else if (params.accumulate_dw == 1u) {
+      part[params.dw_offset + m] += total;
+    } else {
+      part[params.dw_offset + m] = total;
+    }
+  }
 }
 
 // ---- Effective weights of (rows, M) vectors (model.md `weighting`): one thread per vector. ----

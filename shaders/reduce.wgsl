@@ -2,7 +2,13 @@
 //   column_sum_partial: part (batch, chunks, cols) = sum over each chunk of rows of inp (batch, rows, cols);
 //                       with chunks = 1 it writes (or adds into) the final out (batch, cols) directly.
 //   column_sum_finish:  out (batch, cols) (+)= sum over chunks, in chunk order, of part (batch, chunks, cols)
-// Bindings: 0 params (uniform), 1 out (read_write), 2 inp.
+//   segment_finish:     the finishes of many reductions in one dispatch (a training step's parameter-gradient
+//                       reductions: LayerNorm dg/db, dkappa/dalpha): for segment s (workgroup s) of the
+//                       table (u32, 7 words each: src, chunks, cols, chunk_stride, col_stride, dst, accumulate),
+//                       out[dst + j] (+)= sum over c < chunks, in order, of inp[src + c * chunk_stride +
+//                       j * col_stride], j < cols (partials (chunks, cols) or, transposed, (cols, chunks));
+//                       params.chunks is the segment count. 256 threads stride over the columns.
+// Bindings: 0 params (uniform), 1 out (read_write), 2 inp; segment_finish also 3 table.
 // Stage 1: workgroup (64, 4) = 64 columns x 4 row lanes over ROWS rows of one batch entry;
 //          grid (ceil(cols/64), chunks, batch). Lane sums are added in lane order.
 // Stage 2: one thread per output element (batch * cols), 256 per workgroup, 1-D grid folded into y.
@@ -68,4 +74,30 @@ fn column_sum_finish(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
     s += inp[(batch * chunks + c) * cols + col];
   }
   store(i, s);
+}
+
+@group(0) @binding(3) var<storage, read> table: array<u32>;
+
+@compute @workgroup_size(256)
+fn segment_finish(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  if (wg.x >= params.chunks) { return; }
+  let t = wg.x * 7u;
+  let src = table[t];
+  let chunks = table[t + 1u];
+  let cols = table[t + 2u];
+  let chunk_stride = table[t + 3u];
+  let col_stride = table[t + 4u];
+  let dst = table[t + 5u];
+  let accumulate = table[t + 6u] == 1u;
+  for (var j = lid; j < cols; j += 256u) {
+    var s = 0.0;
+    for (var c = 0u; c < chunks; c++) {
+      s += inp[src + c * chunk_stride + j * col_stride];
+    }
+    if (accumulate) {
+      out[dst + j] += s;
+    } else {
+      out[dst + j] = s;
+    }
+  }
 }

@@ -5,6 +5,7 @@
 import type { Gpu } from '../gpu/device.ts';
 import type { Dispatch } from '../gpu/kernel.ts';
 import type { DType, GpuTensor } from '../gpu/tensor.ts';
+import { DeferredFinish } from './finish.ts';
 
 /** Where a tensor's data lives. Planned tensors get a pooled buffer from the memory planner. */
 export type Storage =
@@ -110,6 +111,9 @@ export class Graph {
    *  the ReLU), because the matmul that produced it fused the ReLU backward (src/graph/ops.ts). */
   readonly maskedGradients = new Set<number>();
 
+  /** The parameter-gradient reduction finishes done in one dispatch at the end (sealed by buildBackward). */
+  readonly finishes = new DeferredFinish();
+
   /** Names of the tensors whose gradient a forward tensor's id maps to (for inspection and tests). */
   gradients = new Map<number, Tensor>();
 }
@@ -145,4 +149,5 @@ export function buildBackward(graph: Graph): void {
     // whose rule seeds the backward.
     if (node.isLoss || node.writes.some((t) => contributed.has(t.id))) node.grad(ctx);
   }
+  graph.finishes.seal(graph);
 }

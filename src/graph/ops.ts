@@ -6,8 +6,8 @@ import { addInto, copyTensor, fillZero, reluBackward, residualAdd } from '../gpu
 import { matmulDispatches, matmulGradSpecs, type BiasGradOutput, type GradMask, type GradMatmul, type MatmulDropout, type MatmulLayout } from '../gpu/kernels/matmul.ts';
 import { columnSum } from '../gpu/kernels/reduce.ts';
 import { attentionBackward, attentionForward, attentionScratchShape, type AttentionSpec, type AttentionView } from '../gpu/kernels/attention.ts';
-import { alphaSumBackward, alphaSumForward, kappaScaleBackward, kappaScaleForward, weightsSoftmaxBackward, weightsSoftmaxForward, vectorSlice } from '../gpu/kernels/branches.ts';
-import { layernormBackward, layernormForward } from '../gpu/kernels/layernorm.ts';
+import { alphaSumBackward, alphaSumForward, branchDotChunks, kappaScaleBackward, kappaScaleForward, weightsSoftmaxBackward, weightsSoftmaxForward, vectorSlice } from '../gpu/kernels/branches.ts';
+import { layernormBackward, layernormForward, layernormParamChunks } from '../gpu/kernels/layernorm.ts';
 import { embeddingBackward, embeddingForward } from '../gpu/kernels/embedding.ts';
 import { crossEntropyBackward, crossEntropyForward } from '../gpu/kernels/cross_entropy.ts';
 import { dropoutBackward, dropoutForward } from '../gpu/kernels/dropout.ts';
@@ -295,15 +295,18 @@ export function kappaScaleOp(graph: Graph, label: string, h: Tensor, kappa: Tens
       if (!da) return;
       const dh = g.contribute(h);
       const dk = trainable ? g.contribute(kappa) : null;
-      g.emit({
+      const finish = deferBranchFinish(graph, h, dk);
+      const node: Node = {
         label: `${label} backward`,
         reads: [da, h, kappa, ...(dh.accumulate ? [dh.tensor] : []), ...(dk?.accumulate ? [dk.tensor] : [])],
         writes: dk ? [dh.tensor, dk.tensor] : [dh.tensor],
         lower: (c) => kappaScaleBackward(c.gpu, {
           dh: c.view(dh.tensor), dkappa: dk ? vec(c, dk.tensor) : undefined, da: c.view(da), h: c.view(h), kappa: vec(c, kappa),
-          accumulate: dh.accumulate, accumulateWeights: dk?.accumulate ?? false,
+          accumulate: dh.accumulate, accumulateWeights: dk?.accumulate ?? false, partials: finish.partials(c),
         }),
-      });
+      };
+      finish.writtenBy(node);
+      g.emit(node);
     },
   });
   return out;
@@ -321,18 +324,32 @@ export function alphaSumOp(graph: Graph, label: string, f: Tensor, alpha: Tensor
       if (!dy) return;
       const df = g.contribute(f);
       const da = trainable ? g.contribute(alpha) : null;
-      g.emit({
+      const finish = deferBranchFinish(graph, f, da);
+      const node: Node = {
         label: `${label} backward`,
         reads: [dy, f, alpha, ...(df.accumulate ? [df.tensor] : []), ...(da?.accumulate ? [da.tensor] : [])],
         writes: da ? [df.tensor, da.tensor] : [df.tensor],
         lower: (c) => alphaSumBackward(c.gpu, {
           df: c.view(df.tensor), dalpha: da ? vec(c, da.tensor) : undefined, dy: c.view(dy), f: c.view(f), alpha: vec(c, alpha),
-          accumulate: df.accumulate, accumulateWeights: da?.accumulate ?? false,
+          accumulate: df.accumulate, accumulateWeights: da?.accumulate ?? false, partials: finish.partials(c),
         }),
-      });
+      };
+      finish.writtenBy(node);
+      g.emit(node);
     },
   });
   return out;
+}
+
+/** The dkappa / dalpha finish of a branch weight's backward (branch-major `x` (M, ...)), deferred like deferParamFinish. */
+function deferBranchFinish(graph: Graph, x: Tensor, dw: GradTarget | null) {
+  const m = x.shape[0];
+  const chunks = branchDotChunks(numelOf(x) / m);
+  const id = dw && chunks > 1 ? graph.finishes.add(dw.tensor, chunks, m, dw.accumulate, true) : null; // partials (M, chunks)
+  return {
+    writtenBy: (node: Node) => { if (id !== null) graph.finishes.writtenBy(id, node); },
+    partials: (c: LowerContext) => (id !== null && graph.finishes.deferred(id) ? graph.finishes.partials(c, id) : undefined),
+  };
 }
 
 /** Effective weights softmax(logits) of one (M) vector (weighting = softmax). */
@@ -433,6 +450,7 @@ export function residualLayerNormOp(graph: Graph, label: string, x: Tensor, y: T
       const dx = g.contribute(x), dy = g.contribute(y), dg = g.contribute(gain), db = g.contribute(bias);
       if (dg.accumulate !== db.accumulate) throw new Error(`${label}: gain and bias gradients out of step`);
       if (dx.tensor === dy.tensor) throw new Error(`${label}: x and y are the same tensor`);
+      const finish = deferParamFinish(graph, rows, gain.shape[0], dg, db);
       const backward: Node = {
         label: `${label} backward`,
         reads: [dout, sum, gain, mean, rstd, ...(dx.accumulate ? [dx.tensor] : []), ...(dy.accumulate ? [dy.tensor] : []), ...(dg.accumulate ? [dg.tensor, db.tensor] : [])],
@@ -440,8 +458,10 @@ export function residualLayerNormOp(graph: Graph, label: string, x: Tensor, y: T
         lower: (c) => layernormBackward(c.gpu, {
           dx: c.view(dx.tensor), dx2: c.view(dy.tensor), dg: c.view(dg.tensor), db: c.view(db.tensor), dy: c.view(dout), x: c.view(sum), g: c.view(gain),
           mean: c.view(mean), rstd: c.view(rstd), accumulate: dx.accumulate, accumulate2: dy.accumulate, accumulateParams: dg.accumulate, dropout: dropout(c),
+          partials: finish.partials(c),
         }),
       };
+      finish.writtenBy(backward);
       mine.add(backward);
       g.emit(backward);
     },
@@ -449,6 +469,21 @@ export function residualLayerNormOp(graph: Graph, label: string, x: Tensor, y: T
   mine.add(forward);
   graph.add(forward);
   return out;
+}
+
+/**
+ * The dg/db finishes of a LayerNorm backward over `rows` rows, registered with the graph's deferred
+ * finishes when the reduction has more than one chunk: partials(c) is then where the launcher puts its
+ * chunk partials (or undefined: the launcher finishes them itself).
+ */
+function deferParamFinish(graph: Graph, rows: number, dim: number, dg: GradTarget, db: GradTarget) {
+  const chunks = layernormParamChunks(rows);
+  const ids = chunks > 1 ? [graph.finishes.add(dg.tensor, chunks, dim, dg.accumulate), graph.finishes.add(db.tensor, chunks, dim, db.accumulate)] : [];
+  return {
+    writtenBy: (node: Node) => ids.forEach((id) => graph.finishes.writtenBy(id, node)),
+    partials: (c: LowerContext) => (ids.length > 0 && graph.finishes.deferred(ids[0])
+      ? { g: graph.finishes.partials(c, ids[0]), b: graph.finishes.partials(c, ids[1]) } : undefined),
+  };
 }
 
 /** c = a + b (the residual connection). */

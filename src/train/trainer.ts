@@ -309,18 +309,20 @@ export class Trainer {
       const bufs = { params: this.params, grads: this.grads, m: this.m, v: this.v, status: this.status, schedule: this.schedule };
       const { offset: branchOffset, count: branchCount } = this.table.branchRange;
       const { norm, guard } = this.tail();
-      const main = adamUpdate(this.gpu, bufs, { offset: 0, count: branchOffset, group: 0 });
+      const mainRange = { offset: 0, count: branchOffset, group: 0 };
+      const main = adamUpdate(this.gpu, bufs, mainRange);
       const gradientAndNorm = [...compiled.forward, ...compiled.backward, ...norm.dispatches];
-      const branch: Dispatch[] = [];
+      // Trained kappa/alpha: both parameter groups in one Adam dispatch (per binding window), then the projection.
+      let update = main;
       if (branchCount > 0 && this.config.weighting !== 'uniform') {
-        branch.push(...adamUpdate(this.gpu, bufs, { offset: branchOffset, count: branchCount, group: 1 }));
+        update = adamUpdate(this.gpu, bufs, [mainRange, { offset: branchOffset, count: branchCount, group: 1 }]);
         if (this.config.weighting === 'projected') {
-          branch.push(simplexProject(this.gpu, this.params, this.status, { offset: branchOffset, rows: branchCount / this.config.branches, m: this.config.branches }));
+          update.push(simplexProject(this.gpu, this.params, this.status, { offset: branchOffset, rows: branchCount / this.config.branches, m: this.config.branches }));
         }
       }
       return {
         model, compiled,
-        train: [...gradientAndNorm, ...guard.train, ...main, ...branch],
+        train: [...gradientAndNorm, ...guard.train, ...update],
         trainFrozen: [...gradientAndNorm, ...guard.frozen, ...main],
       };
     } catch (err) {

@@ -7,6 +7,7 @@ import type { Gpu } from '../../src/gpu/device.ts';
 import { runDispatches, type Dispatch } from '../../src/gpu/kernel.ts';
 import { createTensor, readTensor, uploadTensor } from '../../src/gpu/tensor.ts';
 import * as k from '../../src/gpu/kernels/branches.ts';
+import { segmentFinish } from '../../src/gpu/kernels/reduce.ts';
 import * as ref from '../../src/reference/branches.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32 } from '../../src/testing/random.ts';
@@ -83,6 +84,34 @@ describe('branch kernels', () => {
       });
     }
   }
+
+  // The fused dh + dkappa (df + dalpha) pass with its chunk partials left for a deferred finish
+  // (segmentFinish, as src/graph/finish.ts runs it) against the reference of the two separate kernels.
+  it('dh + dkappa and df + dalpha with deferred finishes match the reference', async () => {
+    const gpu = await testGpu();
+    const [m, len] = [3, 3 * k.BRANCH_DOT_CHUNK + 100];
+    const chunks = k.branchDotChunks(len);
+    expect(chunks).toBe(4);
+    const h = randomF32(m * len, 61), da = randomF32(m * len, 62), kappa = randomF32(m, 63, 0, 1), dyv = randomF32(len, 64);
+    const [th, tda, tdy] = [uploadTensor(gpu, h, [m, len]), uploadTensor(gpu, da, [m, len]), uploadTensor(gpu, dyv, [1, len])];
+    const dh = createTensor(gpu, [m, len]), df = createTensor(gpu, [m, len]);
+    const tk = sliceOf(gpu, kappa, 5);
+    const grads = createTensor(gpu, [2 * m]);
+    const partials = createTensor(gpu, [128]);
+    const view = (at: number) => ({ ...partials, shape: [m, chunks], byteOffset: at * 4 });
+    const finish = (src: number, dst: number) => ({ src, chunks, cols: m, chunkStride: 1, colStride: chunks, dst, accumulate: false });
+    await run(gpu, () => [
+      ...k.kappaScaleBackward(gpu, { dh, dkappa: k.vectorSlice(grads, 0), da: tda, h: th, kappa: tk, partials: view(0) }),
+      ...k.alphaSumBackward(gpu, { df, dalpha: k.vectorSlice(grads, m), dy: tdy, f: th, alpha: tk, partials: view(64) }),
+      segmentFinish(gpu, grads, partials, [finish(0, 0), finish(64, m)]),
+    ]);
+    const ek = ref.kappaScaleBackward(da, h, kappa, m), ea = ref.alphaSumBackward(dyv, h, kappa, m);
+    assertClose('dh', await readTensor(gpu, dh), ek.dh, TOL);
+    assertClose('df', await readTensor(gpu, df), ea.df, TOL);
+    const g = await readTensor(gpu, grads);
+    assertClose('dkappa', g.subarray(0, m), ek.dkappa, SUM_TOL);
+    assertClose('dalpha', g.subarray(m), ea.dalpha, SUM_TOL);
+  });
 
   it('dkappa is bitwise deterministic across replays', async () => {
     const gpu = await testGpu();

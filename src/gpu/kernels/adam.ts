@@ -88,18 +88,50 @@ function checkRange(op: string, bufs: AdamBuffers, range: AdamRange): { offset: 
   return { offset, count };
 }
 
+/** One dispatch's part of the update: a binding window, its group(s) and where the second group starts. */
+interface AdamWindow {
+  window: BindingWindow;
+  group: number;
+  group2: number;
+  /** Elements of the window before group2 starts (window.count when it holds one group). */
+  split: number;
+}
+
 /**
- * One Adam step over a range of the flat buffers (PyTorch form, see shaders/adam.wgsl): one dispatch per
- * binding window (bindingWindows), so a model whose flat buffers exceed the device's largest storage
- * binding still trains; each dispatch binds only its window of params, grads, m and v. Elementwise, so the
- * result does not depend on the windows.
+ * The binding windows (bindingWindows) of `ranges`, two consecutive contiguous ranges sharing their
+ * windows (each element takes its own range's learning rate), so a step's parameter groups need one
+ * dispatch per window, not one per group and window.
  */
-export function adamUpdate(gpu: Gpu, bufs: AdamBuffers, range: AdamRange): Dispatch[] {
+function adamWindows(op: string, gpu: Gpu, bufs: AdamBuffers, ranges: readonly AdamRange[]): AdamWindow[] {
+  const checked = ranges.map((r) => ({ ...checkRange(op, bufs, r), group: r.group }));
+  const out: AdamWindow[] = [];
+  for (let i = 0; i < checked.length; i++) {
+    const a = checked[i], b = checked[i + 1];
+    const pair = b !== undefined && a.offset + a.count === b.offset;
+    const count = a.count + (pair ? b.count : 0);
+    for (const w of bindingWindows(a.offset, count, maxBindingElements(gpu))) {
+      const first = w.start + w.offset - a.offset; // the window's first element, relative to the piece
+      out.push({ window: w, group: a.group, group2: pair ? b.group : a.group, split: Math.min(w.count, Math.max(0, a.count - first)) });
+    }
+    if (pair) i++;
+  }
+  return out;
+}
+
+/**
+ * One Adam step over ranges of the flat buffers (PyTorch form, see shaders/adam.wgsl), each range with
+ * its parameter group's learning rate: one dispatch per binding window (bindingWindows), two consecutive
+ * ranges (the main weights and kappa/alpha) sharing them, so a model whose flat buffers exceed the
+ * device's largest storage binding still trains; each dispatch binds only its window of params, grads, m
+ * and v. Elementwise, so the result does not depend on the windows.
+ */
+export function adamUpdate(gpu: Gpu, bufs: AdamBuffers, ranges: AdamRange | readonly AdamRange[]): Dispatch[] {
   const op = 'adamUpdate';
-  const { offset, count } = checkRange(op, bufs, range);
+  const list = Array.isArray(ranges) ? (ranges as readonly AdamRange[]) : [ranges as AdamRange];
+  require(list.length > 0, op, 'no ranges');
   const pipeline = gpu.pipelines.get(SHADER, 'adam_update');
-  return bindingWindows(offset, count, maxBindingElements(gpu)).map((w) => {
-    const config = createUniform(gpu, configFields(bufs.schedule.hyper, w.offset, w.count, range.group, 0, 0));
+  return adamWindows(op, gpu, bufs, list).map(({ window: w, group, group2, split }) => {
+    const config = createUniform(gpu, configFields(bufs.schedule.hyper, w.offset, w.count, group, 0, 0, split, group2));
     const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, ...flatWindows(bufs, w)];
     return makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, w.count, WORKGROUP));
   });
@@ -110,11 +142,11 @@ function flatWindows(bufs: AdamBuffers, w: BindingWindow): GpuTensor[] {
   return [bufs.params, bufs.grads, bufs.m, bufs.v].map((t) => windowOf(t, w.start, w.size));
 }
 
-function configFields(hyper: AdamHyper, offset: number, count: number, group: number, chunk: number, flagBase: number): UniformField[] {
+function configFields(hyper: AdamHyper, offset: number, count: number, group: number, chunk: number, flagBase: number, split = count, group2 = group): UniformField[] {
   return [
     ['u32', offset], ['u32', count], ['u32', group],
     ['f32', hyper.beta1], ['f32', hyper.beta2], ['f32', 1 - hyper.beta1], ['f32', 1 - hyper.beta2], ['f32', hyper.eps],
-    ['u32', chunk], ['u32', flagBase],
+    ['u32', chunk], ['u32', flagBase], ['u32', split], ['u32', group2],
   ];
 }
 
@@ -131,13 +163,11 @@ const CHECK_MAX_GROUPS = 1024;
 export function adamGuard(gpu: Gpu, bufs: AdamBuffers, ranges: readonly AdamRange[]): Dispatch[] {
   const op = 'adamGuard';
   require(ranges.length > 0, op, 'no ranges');
-  // One check dispatch per binding window of each range (the flags are ORed: windows change nothing).
-  const plans = ranges.flatMap((r) => {
-    const { offset, count } = checkRange(op, bufs, r);
-    return bindingWindows(offset, count, maxBindingElements(gpu)).map((w) => {
-      const groups = Math.min(CHECK_MAX_GROUPS, Math.max(1, Math.ceil(w.count / CHECK_PER_WORKGROUP)));
-      return { window: w, group: r.group, groups, chunk: Math.ceil(w.count / groups) };
-    });
+  // One check dispatch per binding window of the ranges (two consecutive ranges share them, as in
+  // adamUpdate; the flags are ORed: windows change nothing).
+  const plans = adamWindows(op, gpu, bufs, ranges).map((p) => {
+    const groups = Math.min(CHECK_MAX_GROUPS, Math.max(1, Math.ceil(p.window.count / CHECK_PER_WORKGROUP)));
+    return { ...p, groups, chunk: Math.ceil(p.window.count / groups) };
   });
   const flagCount = plans.reduce((n, p) => n + p.groups, 0);
   const flags = createTensor(gpu, [flagCount], 'u32', 'adam guard flags');
@@ -145,7 +175,7 @@ export function adamGuard(gpu: Gpu, bufs: AdamBuffers, ranges: readonly AdamRang
   const check = gpu.pipelines.get(SHADER, 'adam_check');
   let base = 0;
   const out = plans.map((p) => {
-    const config = createUniform(gpu, configFields(hyper, p.window.offset, p.window.count, p.group, p.chunk, base));
+    const config = createUniform(gpu, configFields(hyper, p.window.offset, p.window.count, p.group, p.chunk, base, p.split, p.group2));
     base += p.groups;
     const resources = [config, bufs.schedule.tensor.buffer, bufs.status.buffer, ...flatWindows(bufs, p.window), flags.buffer];
     return makeDispatch(gpu, `${op}.check`, check, resources, [p.groups]);

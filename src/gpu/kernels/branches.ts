@@ -42,7 +42,7 @@ function distinct(op: string, out: GPUBuffer, ...inputs: GPUBuffer[]): void {
   require(inputs.every((b) => b !== out), op, 'the output must not share a buffer with an input');
 }
 
-function branchUniform(gpu: Gpu, m: number, len: number, wOffset: number, accumulate: boolean, chunks = 1, aStride = 0) {
+function branchUniform(gpu: Gpu, m: number, len: number, wOffset: number, accumulate: boolean, chunks = 1, aStride = 0, dwOffset = 0, accumulateDw = false) {
   return createUniform(gpu, [
     ['u32', m],
     ['u32', len],
@@ -51,7 +51,41 @@ function branchUniform(gpu: Gpu, m: number, len: number, wOffset: number, accumu
     ['u32', chunks],
     ['u32', BRANCH_DOT_CHUNK],
     ['u32', aStride],
+    ['u32', dwOffset],
+    ['u32', accumulateDw ? 1 : 0],
   ]);
+}
+
+/** Chunks of a branch dot product over len elements per branch (1: written directly, no finish). */
+export const branchDotChunks = (len: number): number => ceilDiv(len, BRANCH_DOT_CHUNK);
+
+/**
+ * out[m, k] (+)= w[m] * a[m*aStride + k] and dw[m] (+)= sum_k a[m*aStride + k] * b[m*len + k] in one pass
+ * (branch_scale_dot), then the chunk finish, unless `partials` (M, chunks) take the chunk sums for a
+ * finish elsewhere (src/graph/finish.ts). Same values, in the same order, as the elementwise kernel and
+ * branchDot it replaces.
+ */
+function branchScaleDot(
+  gpu: Gpu, op: string, out: GpuTensor, a: GpuTensor, aStride: number, w: VectorSlice, b: GpuTensor, dw: VectorSlice,
+  shape: [number, number], accumulate: boolean, accumulateDw: boolean, partials?: GpuTensor,
+): Dispatch[] {
+  const [m, len] = shape;
+  distinct(op, out.buffer, a.buffer, w.tensor.buffer, b.buffer, dw.tensor.buffer);
+  distinct(op, dw.tensor.buffer, a.buffer, w.tensor.buffer, b.buffer);
+  const chunks = branchDotChunks(len);
+  const pipeline = gpu.pipelines.get(SHADER, 'branch_scale_dot');
+  if (chunks === 1) {
+    const uniform = branchUniform(gpu, m, len, w.offset, accumulate, 1, aStride, dw.offset, accumulateDw);
+    return [makeDispatch(gpu, op, pipeline, [uniform, out, a, w.tensor, b, dw.tensor], [1, m])];
+  }
+  if (partials) require(numel(partials.shape) === m * chunks && partials.buffer !== dw.tensor.buffer, op, `partials [${partials.shape}] are not (${m}, ${chunks})`);
+  const scratch = partials ?? createTensor(gpu, [m, chunks], 'f32', `${op}.partials`);
+  distinct(op, scratch.buffer, a.buffer, w.tensor.buffer, b.buffer, out.buffer);
+  const uniform = branchUniform(gpu, m, len, w.offset, accumulate, chunks, aStride);
+  const first = makeDispatch(gpu, `${op}.scale+partial`, pipeline, [uniform, out, a, w.tensor, b, scratch], [chunks, m]);
+  if (partials) return [first];
+  const finishUniform = branchUniform(gpu, m, len, dw.offset, accumulateDw, chunks, aStride);
+  return [first, makeDispatch(gpu, `${op}.finish`, gpu.pipelines.get(SHADER, 'branch_dot_finish'), [finishUniform, dw.tensor, scratch], [m])];
 }
 
 /** One elementwise entry point (branch_scale, branch_broadcast, branch_sum) over `threads` elements. */
@@ -97,6 +131,8 @@ export interface KappaScaleBackwardArgs {
   kappa: VectorRef; // (M)
   accumulate?: boolean; // add into dh
   accumulateWeights?: boolean; // add into dkappa
+  /** With dh and dkappa: the (M, chunks) chunk sums for a finish elsewhere (see branchScaleDot). */
+  partials?: GpuTensor;
 }
 
 /** dh (+)= kappa[m] * da and dkappa (+)= sum_{n,d} da * h (deterministic two-stage reduction). */
@@ -106,8 +142,12 @@ export function kappaScaleBackward(gpu: Gpu, args: KappaScaleBackwardArgs): Disp
   const [m, len] = shape;
   require(numel(args.da.shape) === m * len, op, `da [${args.da.shape}] and h [${args.h.shape}] differ in size`);
   const out: Dispatch[] = [];
+  if (args.dh) require(numel(args.dh.shape) === m * len, op, `dh [${args.dh.shape}] and h [${args.h.shape}] differ in size`);
+  if (args.dh && args.dkappa) {
+    return branchScaleDot(gpu, `${op}.dh+dkappa`, args.dh, args.da, len, resolve(op, 'kappa', args.kappa, m), args.h, resolve(op, 'dkappa', args.dkappa, m),
+      shape, args.accumulate ?? false, args.accumulateWeights ?? false, args.partials);
+  }
   if (args.dh) {
-    require(numel(args.dh.shape) === m * len, op, `dh [${args.dh.shape}] and h [${args.h.shape}] differ in size`);
     const kappa = resolve(op, 'kappa', args.kappa, m);
     out.push(elementwise(gpu, `${op}.dh`, 'branch_scale', args.dh, args.da, kappa, shape, args.accumulate ?? false, m * len));
   }
@@ -134,6 +174,8 @@ export interface AlphaSumBackwardArgs {
   alpha: VectorRef; // (M)
   accumulate?: boolean; // add into df
   accumulateWeights?: boolean; // add into dalpha
+  /** With df and dalpha: the (M, chunks) chunk sums for a finish elsewhere (see branchScaleDot). */
+  partials?: GpuTensor;
 }
 
 /** df[m] (+)= alpha[m] * dy and dalpha[m] (+)= sum_{n,d} dy * f[m]. */
@@ -143,8 +185,12 @@ export function alphaSumBackward(gpu: Gpu, args: AlphaSumBackwardArgs): Dispatch
   const [m, len] = shape;
   require(numel(args.dy.shape) === len, op, `dy [${args.dy.shape}] is not one branch of f [${args.f.shape}]`);
   const out: Dispatch[] = [];
+  if (args.df) require(numel(args.df.shape) === m * len, op, `df [${args.df.shape}] and f [${args.f.shape}] differ in size`);
+  if (args.df && args.dalpha) {
+    return branchScaleDot(gpu, `${op}.df+dalpha`, args.df, args.dy, 0, resolve(op, 'alpha', args.alpha, m), args.f, resolve(op, 'dalpha', args.dalpha, m),
+      shape, args.accumulate ?? false, args.accumulateWeights ?? false, args.partials);
+  }
   if (args.df) {
-    require(numel(args.df.shape) === m * len, op, `df [${args.df.shape}] and f [${args.f.shape}] differ in size`);
     const alpha = resolve(op, 'alpha', args.alpha, m);
     out.push(elementwise(gpu, `${op}.df`, 'branch_broadcast', args.df, args.dy, alpha, shape, args.accumulate ?? false, m * len));
   }

@@ -69,7 +69,15 @@ export interface LayerNormBackwardArgs extends LayerNormRowOptions {
   accumulate2?: boolean;
   /** The forward's residual dropout: dx2 gets dx times its mask. */
   dropout?: ResidualDropout;
+  /**
+   * Where the dg/db chunk partials go ((chunks, D) each, see layernormParamChunks) when another dispatch
+   * finishes them (src/graph/finish.ts): then no finish dispatch is made here. Ignored when chunks = 1.
+   */
+  partials?: { g: GpuTensor; b: GpuTensor };
 }
+
+/** Row chunks of the dg/db reduction of N rows (1: written directly, no finish). */
+export const layernormParamChunks = (rows: number): number => ceilDiv(rows, LAYERNORM_ROWS_PER_CHUNK);
 
 /** Whether two tensors share bytes (views of one buffer may sit side by side). */
 function overlaps(p: GpuTensor, q: GpuTensor): boolean {
@@ -168,13 +176,20 @@ export function layernormBackward(gpu: Gpu, a: LayerNormBackwardArgs): Dispatch[
   const inputRes = [uniform(gpu, rows, dim, a.accumulate ?? false, 1, a.accumulate2 ?? false, a.dropout), a.dx, a.dy, a.x, a.g, a.mean, a.rstd, a.dx2 ?? unused(gpu), seedsOf(gpu, op, a.dropout)];
   const dispatches = [makeDispatch(gpu, `${op}.dx`, input.pipeline, inputRes, input.grid)];
 
-  const chunks = ceilDiv(rows, LAYERNORM_ROWS_PER_CHUNK);
+  const chunks = layernormParamChunks(rows);
   const paramsPipeline = gpu.pipelines.get(SHADER, 'layernorm_backward_params');
   const grid = [ceilDiv(dim, 64), chunks] as const;
   const stats = [a.dy, a.x, a.mean, a.rstd];
   if (chunks === 1) {
     const res = [uniform(gpu, rows, dim, accumulateParams), a.dg, a.db, ...stats];
     dispatches.push(makeDispatch(gpu, `${op}.dgdb`, paramsPipeline, res, grid));
+    return dispatches;
+  }
+  if (a.partials) {
+    for (const t of [a.partials.g, a.partials.b]) require(numel(t.shape) === chunks * dim, op, `partials [${t.shape}] are not (${chunks}, ${dim})`);
+    require(!overlaps(a.partials.g, a.partials.b), op, 'the dg and db partials overlap');
+    const res = [uniform(gpu, rows, dim, false, chunks), a.partials.g, a.partials.b, ...stats];
+    dispatches.push(makeDispatch(gpu, `${op}.dgdb.partial`, paramsPipeline, res, grid));
     return dispatches;
   }
   const partG = createTensor(gpu, [chunks, dim], 'f32', `${op}.dg.partials`);

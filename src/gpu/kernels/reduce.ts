@@ -2,7 +2,7 @@
 // is created once here and owned by the returned dispatches; replaying them creates nothing.
 import type { Gpu } from '../device.ts';
 import { ceilDiv, createUniform, linearGrid, makeDispatch, require, type Dispatch, type UniformField } from '../kernel.ts';
-import { createTensor, numel, type GpuTensor } from '../tensor.ts';
+import { createTensor, numel, uploadTensor, type GpuTensor } from '../tensor.ts';
 
 const SHADER = 'reduce';
 const COLS_PER_GROUP = 64;
@@ -60,4 +60,42 @@ export function columnSum(gpu: Gpu, out: GpuTensor, inp: GpuTensor, options: Col
     makeDispatch(gpu, `${op}.partial`, partial, [partialUniform, scratch, inp], grid),
     makeDispatch(gpu, `${op}.finish`, finish, [finishUniform, out, scratch], linearGrid(gpu, outputs, 256)),
   ];
+}
+
+/**
+ * One reduction's finish: out[dst + j] (+)= sum over c < chunks, in order, of partials[src + c * chunkStride +
+ * j * colStride], j < cols (defaults: chunkStride cols, colStride 1: partials (chunks, cols)).
+ */
+export interface FinishSegment {
+  src: number;
+  chunks: number;
+  cols: number;
+  chunkStride?: number;
+  colStride?: number;
+  dst: number;
+  accumulate: boolean;
+}
+
+/**
+ * The finishes of many two-stage reductions in one dispatch (shaders/reduce.wgsl segment_finish): each
+ * segment sums its chunk partials in chunk order, like column_sum_finish. Segments must not write
+ * overlapping outputs. The segment table is uploaded here once.
+ */
+export function segmentFinish(gpu: Gpu, out: GpuTensor, partials: GpuTensor, segments: readonly FinishSegment[]): Dispatch {
+  const op = 'segmentFinish';
+  require(segments.length > 0, op, 'no segments');
+  require(out.buffer !== partials.buffer, op, 'out and partials must be different buffers');
+  const outSize = numel(out.shape), partSize = numel(partials.shape);
+  const words: number[] = [];
+  for (const [i, s] of segments.entries()) {
+    const { chunkStride = s.cols, colStride = 1 } = s;
+    require([s.src, s.chunks, s.cols, s.dst, chunkStride, colStride].every((v) => Number.isInteger(v) && v >= 0) && s.chunks > 0 && s.cols > 0, op, `segment ${i}: bad table entry ${JSON.stringify(s)}`);
+    const last = s.src + (s.chunks - 1) * chunkStride + (s.cols - 1) * colStride;
+    require(last < partSize, op, `segment ${i} reads partials up to element ${last} of ${partSize}`);
+    require(s.dst + s.cols <= outSize, op, `segment ${i} writes out [${s.dst}, +${s.cols}) of ${outSize}`);
+    words.push(s.src, s.chunks, s.cols, chunkStride, colStride, s.dst, s.accumulate ? 1 : 0);
+  }
+  const table = uploadTensor(gpu, Uint32Array.from(words), [words.length], 'u32', `${op} table`);
+  const uniform = createUniform(gpu, params(0, 0, segments.length, false, 0));
+  return makeDispatch(gpu, op, gpu.pipelines.get(SHADER, 'segment_finish'), [uniform, out, partials, table], [segments.length]);
 }
