@@ -6,7 +6,8 @@
 // first. Screenshots of the first screen at 1440×900 and 390×844 during the run go to test-results/screens/
 // (outside Playwright's per-run output folder, which it empties at the start of every run).
 import { test, expect, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { CHECKPOINT_EXTRAS, decodeCheckpoint, encodeCheckpoint } from '../src/model/checkpoint.ts';
 import { openPlayground } from './open-page.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -141,6 +142,25 @@ test('the live region announces steps and evaluations', async () => {
   console.log(`[ux] live region: ${first} → ${await live.textContent()}`);
 });
 
+test('a hidden tab pauses training and a shown one resumes it, unless told to keep going', async () => {
+  const setHidden = (hidden: boolean) => page.evaluate((h) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  const status = page.getByTestId('run-status');
+  await expect(status).toHaveAttribute('data-status', 'running');
+  await setHidden(true);
+  await expect(status).toHaveAttribute('data-status', 'paused');
+  await setHidden(false);
+  await expect(status).toHaveAttribute('data-status', 'running');
+  await page.getByTestId('keep-training-hidden').check();
+  await setHidden(true);
+  const step = await lastStep(page);
+  await waitForStep(page, step + 2); // still training while hidden
+  await expect(status).toHaveAttribute('data-status', 'running');
+  await setHidden(false);
+});
+
 test('a phone (390×844): no horizontal scroll, Start on the first screen', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -252,7 +272,15 @@ test('a changed setting trains as a new run beside the old one, which keeps its 
   await expect(page.getByTestId('run-status')).toHaveText('training');
 });
 
+let noHistory: Buffer;
+
 test('Reset asks first, names what is discarded and the autosave; Keep leaves everything', async () => {
+  // (A checkpoint of the run for the next test, saved again without the history the page puts in it.)
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-checkpoint').click()]);
+  const ckpt = decodeCheckpoint(new Uint8Array(readFileSync((await download.path())!)));
+  expect(ckpt.extras[CHECKPOINT_EXTRAS.history]).toBeDefined();
+  delete ckpt.extras[CHECKPOINT_EXTRAS.history];
+  noHistory = Buffer.from(encodeCheckpoint(ckpt));
   await page.getByTestId('reset').click();
   const dialog = page.getByTestId('reset-dialog');
   await expect(dialog).toBeVisible();
@@ -266,6 +294,23 @@ test('Reset asks first, names what is discarded and the autosave; Keep leaves ev
   await page.getByTestId('reset-confirm').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'idle');
   expect(await page.evaluate(() => window.__playground!.getState().run.runs.length)).toBe(0);
+});
+
+test('a checkpoint without a history says what it is, and the charts say where its history starts', async () => {
+  const step = decodeCheckpoint(new Uint8Array(noHistory)).step;
+  await page.getByTestId('load-checkpoint-file').setInputFiles({ name: 'bare.safetensors', mimeType: 'application/octet-stream', buffer: noHistory });
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'paused');
+  const notice = page.getByTestId('load-notice');
+  await expect(notice).toContainText(`at step ${step}`);
+  await expect(notice).toContainText(`the charts start at step ${step}`);
+  await expect(page.getByTestId('history-start')).toHaveAttribute('data-step', String(step));
+  await expect(page.getByTestId('history-start')).toContainText(`History starts at step ${step}`);
+  const seen = await page.evaluate(() => window.__playground!.getState().run.runs[0].rates.tokensSeen);
+  expect(seen).toBe(decodeCheckpoint(new Uint8Array(noHistory)).extras[CHECKPOINT_EXTRAS.tokensSeen]);
+  expect(seen).toBeGreaterThan(0);
+  await page.getByTestId('step').click(); // one more step: the chart begins after the checkpoint's step
+  await page.waitForFunction((s) => window.__playground!.getState().metrics.runs[0]?.steps[0] === s + 1, step);
+  await expect(page.getByTestId('history-start')).toBeVisible();
 });
 
 test('no console errors', async () => {

@@ -8,12 +8,14 @@ import { idleRates, selectFocusMetrics, selectFocusView } from './store.ts';
 import { canStart, STATUS_TEXT } from './status.ts';
 import { useResetConfirm } from './ResetDialog.tsx';
 import { CompileProgress, LiveStatus, RunEta, SlowPresetOffer } from './RunProgress.tsx';
+import { BackgroundPause } from './BackgroundPause.tsx';
 
 export function RunBar() {
   return (
     <section className="run-bar card" id="run-controls" tabIndex={-1} aria-label="Run controls">
       <RunButtons />
       <LrScaleSlider />
+      <BackgroundPause />
       <RunStats />
       <SlowPresetOffer />
       <ExportBar />
