@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const rows = (preset === 'tiny' ? 2048 : 4096) / 64;
   const batch = makeBatch(Array.from({ length: rows }, () => ({ src: ids(31), tgt: ids(31) })), 32, 32);
   const trainer = new Trainer(gpu, config, { seed: 1, gradClip: 0, lrScale: 1, warmup: 4000, kappaWarmup: 400, steps: 1e6, freezeSteps: 0 });
-  trainer.trainStep(batch, false); // compile and warm up
+  await trainer.prepare([batch]);
+  trainer.trainStep(batch, false); // warm up
   await trainer.flush();
   const dispatches = trainer.bucket(batch).train;
   const querySet = gpu.owner.querySet({ type: 'timestamp', count: 2 * dispatches.length });

@@ -8,7 +8,8 @@
 //   handle; every pipeline of the batch is being created at once, in the order the launchers asked for
 //   them (the order the step runs them). Dispatches made from a pending handle get their bind group when
 //   the batch settles (kernel.ts makeDispatch registers them with the batch), so nothing waits for one
-//   pipeline before asking for the next, and nothing is encoded before the batch has settled.
+//   pipeline before asking for the next, and nothing is encoded before the batch has settled. (In Node a
+//   batch creates synchronously by default: see defaultAsyncCreation.)
 // Shader modules are created once per shader file (override constants specialize one module).
 import type { GpuCounters } from './device.ts';
 import { shaderSource } from './shaders.ts';
@@ -133,6 +134,11 @@ export class PipelineCache {
   private readonly defaults = new Map<string, Map<string, number>>();
   private batch: PipelineBatch | null = null;
   readonly stats: PipelineStats = { modules: 0, moduleMs: 0, pipelines: 0, asyncPipelines: 0, syncPipelineMs: 0, hits: 0 };
+  /**
+   * Whether a batch creates its pipelines with createComputePipelineAsync (true) or, still collected and
+   * settled the same way, synchronously as they are asked for (false). See defaultAsyncCreation.
+   */
+  createAsync = defaultAsyncCreation();
 
   constructor(
     private readonly device: GPUDevice,
@@ -191,7 +197,7 @@ export class PipelineCache {
     this.handles.set(key, handle);
     this.counters.pipelines++;
     this.stats.pipelines++;
-    if (this.batch) {
+    if (this.batch && this.createAsync) {
       this.stats.asyncPipelines++;
       handle.pending = this.device.createComputePipelineAsync(descriptor).then(
         (pipeline) => {
@@ -210,6 +216,7 @@ export class PipelineCache {
       const t0 = performance.now();
       handle.pipeline = this.device.createComputePipeline(descriptor);
       this.stats.syncPipelineMs += performance.now() - t0;
+      this.batch?.started.push(handle); // made already: counted in the batch's progress all the same
     }
     return handle;
   }
@@ -236,6 +243,20 @@ export class PipelineCache {
     if (!map) this.defaults.set(shader, (map = overrideDefaults(shaderSource(shader))));
     return map;
   }
+}
+
+/**
+ * Asynchronous creation everywhere but in Node: dawn.node (the `webgpu` package) has no worker pool for
+ * it, and creating every entry point of shaders/ asynchronously there measured slower than one by one
+ * (lavapipe, 2 cores: 1.3-2.7x the wall time, 1.5-2x the CPU time; docs/bench/2026-12-04-startup.md).
+ * WEBGPU_PIPELINES=async (or sync) overrides it in Node.
+ */
+export function defaultAsyncCreation(): boolean {
+  const env = (globalThis as { process?: { versions?: { node?: string }; env?: Record<string, string | undefined> } }).process;
+  if (!env?.versions?.node) return true;
+  const choice = env.env?.WEBGPU_PIPELINES;
+  if (choice !== undefined && choice !== 'async' && choice !== 'sync') throw new Error(`WEBGPU_PIPELINES must be async or sync, not "${choice}"`);
+  return choice === 'async';
 }
 
 /**

@@ -26,7 +26,9 @@ function countingCache(gpu: Gpu) {
     },
   });
   const counters: GpuCounters = { pipelines: 0, buffers: 0, bindGroups: 0 };
-  return { cache: new PipelineCache(device, counters), calls, counters };
+  const cache = new PipelineCache(device, counters);
+  cache.createAsync = true; // (Node's default is synchronous creation: see defaultAsyncCreation)
+  return { cache, calls, counters };
 }
 
 const SHADER_DIR = new URL('../../shaders/', import.meta.url);
@@ -126,6 +128,21 @@ describe('pipeline cache', () => {
     await two.settle();
     expect(copy.pipeline).not.toBeNull();
     await one.settle();
+  });
+
+  it('with synchronous creation a batch makes each pipeline as it is asked for, and settles the same way', async () => {
+    const gpu = await testGpu();
+    const { cache, calls } = countingCache(gpu);
+    cache.createAsync = false;
+    const local: Gpu = { ...gpu, pipelines: cache };
+    const batch = cache.openBatch();
+    const dispatch = copyTensor(local, createTensor(local, [4], 'f32', 'dst'), createTensor(local, [4], 'f32', 'src'));
+    expect(dispatch.pending).toBe(false);
+    expect(cache.get('elementwise', 'copy').pipeline).not.toBeNull();
+    const progress: string[] = [];
+    await batch.settle((p) => progress.push(`${p.phase} ${p.done}/${p.total}`));
+    expect(progress).toEqual(['pipelines 0/1', 'pipelines 1/1', 'buffers 0/0', 'buffers 0/0']);
+    expect(calls).toEqual({ async: 0, sync: 1, modules: 1 });
   });
 
   it('creates every entry point of every shader asynchronously, all at once, without an error', async () => {

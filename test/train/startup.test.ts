@@ -31,6 +31,7 @@ describe('startup', () => {
     const gpu = await testGpu();
     const trainer = new Trainer(gpu, config, options);
     const progress: CompileProgress[] = [];
+    gpu.pipelines.createAsync = true; // the page's way (Node's default is synchronous: see defaultAsyncCreation)
     try {
       await trainer.prepare([batches[0]], (p) => progress.push({ ...p }));
       const phases = progress.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1]);
@@ -63,7 +64,9 @@ describe('startup', () => {
       const again: CompileProgress[] = [];
       await trainer.prepare([batches[0]], (p) => again.push(p));
       expect(again).toEqual([]);
+      expect(gpu.pipelines.stats.asyncPipelines).toBe(s.pipelines);
     } finally {
+      gpu.pipelines.createAsync = false;
       trainer.destroy();
     }
   });
