@@ -26,7 +26,8 @@ export interface RunSeriesInput {
 export function branchSnapshots(steps: readonly number[], branches: RunSeriesInput['branches']): BranchSnapshot[] {
   if (branches.length === 0) return [];
   const n = Math.min(steps.length, ...branches.map((b) => Math.min(b.kappa.length, b.alpha.length)));
-  return Array.from({ length: n }, (_, i) => ({ step: steps[i], branches: branches.map((b) => ({ layer: b.layer, kappa: [...b.kappa[i]], alpha: [...b.alpha[i]] })) }));
+  // The weight arrays are shared, not copied (entropies and events only read them).
+  return Array.from({ length: n }, (_, i) => ({ step: steps[i], branches: branches.map((b) => ({ layer: b.layer, kappa: b.kappa[i] as number[], alpha: b.alpha[i] as number[] })) }));
 }
 
 /**

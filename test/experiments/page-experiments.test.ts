@@ -123,6 +123,9 @@ describe('sweeps', () => {
     expect(built.specs.map((s) => [s.label, s.train.kappaWarmup, s.train.seed, s.data.seed])).toEqual([
       ['kappa-warmup=2 · seed 1', 2, 1, 1], ['kappa-warmup=2 · seed 2', 2, 2, 1], ['kappa-warmup=5 · seed 1', 5, 1, 1], ['kappa-warmup=5 · seed 2', 5, 2, 1],
     ]);
+    const kappaLr = sweepSpecProblems(state(), { param: 'kappa-lr-scale', values: [0.5, 2] });
+    if (Array.isArray(kappaLr)) throw new Error(kappaLr.join('; '));
+    expect(kappaLr.specs.map((s) => s.train.kappaLrScale)).toEqual([0.5, 0.5, 2, 2]);
     const depth = sweepSpecProblems(state(), { param: 'depth', values: [1, 2] });
     if (Array.isArray(depth)) throw new Error(depth.join('; '));
     expect(depth.specs.map((s) => [s.model.encLayers, s.model.decLayers])).toEqual([[1, 1], [1, 1], [2, 2], [2, 2]]);

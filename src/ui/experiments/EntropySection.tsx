@@ -63,7 +63,7 @@ function EntropyChart({ which, steps, series, layers, branches }: { which: 'kapp
           <CartesianGrid stroke="#e5e7eb" />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} />
           <YAxis domain={[0, Math.max(0.01, Math.log(Math.max(2, branches)))]} tick={{ fontSize: 12 }} width={44} tickFormatter={(v: number) => v.toFixed(2)} />
-          <ReferenceLine y={Math.log(branches)} stroke="#9ca3af" strokeDasharray="4 3" label={{ value: 'uniform (log M)', fontSize: 11, fill: '#6b7280', position: 'insideBottomRight' }} />
+          <ReferenceLine y={Math.log(branches)} stroke="#9ca3af" strokeDasharray="4 3" label={{ value: 'uniform (log M)', fontSize: 11, fill: '#6b7280', position: 'insideBottomLeft' }} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(s) => `step ${s}`} />
           <Legend verticalAlign="top" height={24} />
           {layers.map((layer, l) => (

@@ -84,13 +84,13 @@ export function SweepSection({ data }: { data: ExperimentData }) {
 
 function SweepChart({ rows, dataKey, sd, name, color }: { rows: Record<string, unknown>[]; dataKey: string; sd: string; name: string; color: string }) {
   return (
-    <div className="exp-sweep-chart">
+    <div className="exp-sweep-chart" data-testid={`sweep-chart-${dataKey}`}>
       <h3>{name}</h3>
       <ResponsiveContainer width="100%" height={180}>
         <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#e5e7eb" />
           <XAxis dataKey="label" type="category" tick={{ fontSize: 12 }} />
-          <YAxis domain={['auto', 'auto']} tick={{ fontSize: 12 }} width={48} tickFormatter={(v: number) => v.toFixed(2)} />
+          <YAxis domain={['auto', 'auto']} tick={{ fontSize: 12 }} width={52} tickFormatter={(v: number) => v.toFixed(3)} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
           <Line className={`sweep-line sweep-line-${dataKey}`} name={name} dataKey={dataKey} stroke={color} strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false}>
             <ErrorBar dataKey={sd} width={6} stroke={color} />

@@ -1,6 +1,6 @@
 // What the Experiments panel shows: the page's own runs, or the file opened in it (an experiment report's
 // runs, an ablation report, a metrics JSONL), as RunResult groups with their summary, verdicts and sweep.
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RunResult } from '../../experiments/seeds.ts';
 import type { Sweep } from '../../experiments/sweep.ts';
 import type { AblationReportFile } from '../../experiments/report.ts';
@@ -17,9 +17,13 @@ export interface ExperimentData extends ExperimentView {
   ablation: AblationReportFile | null;
 }
 
+/** How often the panel recomputes from the live metrics (summaries, bands, entropies of every run). */
+const REFRESH_MS = 1000;
+
 export function useExperiment(): ExperimentData {
   const runs = usePlayground((s) => s.run.runs);
-  const metrics = usePlayground((s) => s.metrics.runs);
+  // While training, the metrics change every frame: the panel follows them at most once a second.
+  const metrics = useThrottled(usePlayground((s) => s.metrics.runs), REFRESH_MS);
   const target = usePlayground((s) => s.experiments.targetLoss);
   const sweep = usePlayground((s) => s.experiments.sweep);
   const opened = usePlayground((s) => s.experiments.opened);
@@ -38,4 +42,19 @@ export function useExperiment(): ExperimentData {
     }
     return { ...experimentView(results, target), results, source: opened ? opened.name : "this page's runs", fromFile: opened !== null, sweep: opened ? fileSweep : sweep, ablation };
   }, [runs, metrics, target, sweep, opened]);
+}
+
+/** `value`, updated at most every `ms` (the latest value always arrives, at most `ms` late). */
+function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    const wait = last.current + ms - Date.now();
+    const timer = setTimeout(() => {
+      last.current = Date.now();
+      setShown(value);
+    }, Math.max(0, wait));
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return shown;
 }
