@@ -25,7 +25,8 @@ import { Trainer } from '../../src/train/trainer.ts';
 import { DataCache, planRestore } from '../../src/train/run.ts';
 import { run as translateCli } from '../../src/cli/translate.ts';
 import { parseMetricsJsonl } from '../../src/experiments/metrics-jsonl.ts';
-import { NO_TORCH, python, tempDir, torchrun, trainDistProcess } from './python.ts';
+import { spawnSync } from 'node:child_process';
+import { NO_TORCH, PYTHON, python, REFERENCE, tempDir, torchrun, trainDistProcess } from './python.ts';
 
 const dir = tempDir('train-dist');
 const at = (name: string) => join(dir, name);
@@ -242,13 +243,30 @@ describe.skipIf(NO_TORCH !== null)('reference/train_dist.py', () => {
       [['--init', productCheckpoint(), '--data', at('train.tsv'), '--steps', '25', '--freeze-steps', '26', '--out', at('x.safetensors')], '--freeze-steps must be in [0, --steps 25], got 26'],
       [['--init', productCheckpoint(), '--data', at('train.tsv'), '--steps', '25', '--eval-every', '2', '--out', at('x.safetensors')], '--eval-every needs --dev'],
     ];
-    for (const [argv, message] of cases) {
-      const r = python('train_dist.py', ['--cpu', ...argv], { allowFail: true });
-      expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toContain(message);
-    }
+    // One Python process runs main() on every case (importing torch once per case would take most of the time).
+    writeFileSync(at('cases.json'), JSON.stringify(cases.map(([argv]) => ['--cpu', ...argv])));
+    const r = spawnSync(PYTHON, ['-c', RUN_CASES, at('cases.json')], { cwd: REFERENCE, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    const results = JSON.parse(r.stdout) as [number, string][];
+    cases.forEach(([argv, message], i) => {
+      expect(results[i][0], `${argv.join(' ')}: ${results[i][1]}`).toBe(2);
+      expect(results[i][1]).toContain(message);
+    });
   }, 240_000);
 });
+
+/** Python: train_dist.main(argv) for each argv in the JSON file argv[1]; prints [[exit code, stderr], ...]. */
+const RUN_CASES = `
+import contextlib, io, json, sys
+import train_dist
+out = []
+for argv in json.load(open(sys.argv[1])):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = train_dist.main(argv)
+    out.append([code, err.getvalue()])
+print(json.dumps(out))
+`;
 
 /** An F64 safetensors file (train_dist.py --final-f64) as key -> values. */
 function readSafetensors64(path: string): Map<string, number[]> {
