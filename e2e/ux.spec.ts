@@ -95,6 +95,23 @@ test('the first minute: the software adapter is named, compile progress, then st
   expect(Math.abs(eta - (1000 - step) / rate) / eta).toBeLessThan(0.1);
   console.log(`[ux] micro on SwiftShader: ${rate.toFixed(2)} steps/s, ETA ${eta.toFixed(0)} s at step ${step}`);
   expect(Number(await page.getByTestId('run-progress-bar').getAttribute('value'))).toBeGreaterThan(0);
+  // Readable charts: axis titles with units; no legend entry for the dev loss before its first point.
+  const loss = page.getByTestId('loss-chart');
+  await expect(loss.locator('.recharts-label').filter({ hasText: 'loss (nats/token)' })).toHaveCount(1);
+  await expect(loss.locator('.recharts-label').filter({ hasText: /^step$/ })).toHaveCount(1);
+  await expect(loss.locator('.recharts-legend-wrapper')).toContainText('training loss (raw)');
+  await expect(loss.locator('.recharts-legend-wrapper')).not.toContainText('dev loss');
+  const tickText = loss.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value');
+  await expect.poll(() => tickText.count()).toBeGreaterThanOrEqual(3);
+  const ticks = await tickText.allTextContents();
+  const values = ticks.map(Number);
+  const gaps = values.slice(1).map((v, i) => Math.abs(v - values[i]));
+  // Evenly spaced round ticks: 1, 2, 2.5 or 5 times a power of ten apart.
+  expect(gaps.every((g) => Math.abs(g - gaps[0]) < 1e-9)).toBe(true);
+  const gap = Number(gaps[0].toPrecision(6));
+  const mantissa = Number((gap / 10 ** Math.floor(Math.log10(gap))).toPrecision(6));
+  console.log(`[ux] loss axis ticks: ${ticks.join(' ')}`);
+  expect([1, 2, 2.5, 5]).toContain(mantissa);
 });
 
 test('the branch-flow diagram sits next to the loss and its strokes follow κ and α', async () => {
@@ -117,6 +134,14 @@ test('the branch-flow diagram sits next to the loss and its strokes follow κ an
   // κ/α moved over those steps, and so did the strokes.
   expect(after.kappa).not.toEqual(before.kappa);
   expect(after.kappaWidths).not.toEqual(before.kappaWidths);
+  // The diagram exports as PNG and as SVG.
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('png-branch-flow').click()]);
+  expect(png.suggestedFilename()).toBe('branch-flow.png');
+  expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG');
+  const [svg] = await Promise.all([page.waitForEvent('download'), page.getByTestId('svg-branch-flow').click()]);
+  const svgText = readFileSync((await svg.path())!, 'utf8');
+  expect(svgText).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(svgText).toContain('data-testid="flow-kappa-enc.0-0"');
   console.log(`[ux] enc.0 κ step ${before.step}: ${before.kappa.map((x) => x.toFixed(4)).join(' ')} → step ${after.step}: ${after.kappa.map((x) => x.toFixed(4)).join(' ')}`);
 
   // Hover a branch: its κ and α (as the store has them) and a sparkline of their history.
@@ -267,6 +292,17 @@ test('a changed setting trains as a new run beside the old one, which keeps its 
   // Same data: the new run's first batches carry the same target tokens as the old run's.
   expect(s.tokensNew.slice(0, 3)).toEqual(s.tokensOld.slice(0, 3));
   await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-runs', '2');
+  // Steps to a target dev loss: the first evaluation at or below it (the old run's at step 20 for a target
+  // above its first dev loss), none yet for the new run; every column sorts.
+  const firstDev = await page.evaluate(() => window.__playground!.getState().metrics.runs[0].dev[0]);
+  await page.getByTestId('target-loss').fill(String(firstDev.loss + 0.01));
+  await expect(page.getByTestId('run-row-0')).toHaveAttribute('data-target-step', String(firstDev.step));
+  await page.getByTestId('target-loss').fill('abc');
+  await expect(page.getByTestId('target-loss-error')).toContainText('positive loss');
+  await page.getByTestId('sort-step').click(); // ascending: the new run (fewer steps) first
+  await expect(page.getByTestId('runs-table').locator('tbody tr').first()).toHaveAttribute('data-testid', 'run-row-1');
+  await page.getByTestId('sort-step').click();
+  await expect(page.getByTestId('runs-table').locator('tbody tr').first()).toHaveAttribute('data-testid', 'run-row-0');
   // The run bar and the table say the same thing.
   await expect(page.getByTestId('run-state-0')).toHaveText('training');
   await expect(page.getByTestId('run-status')).toHaveText('training');
@@ -311,6 +347,28 @@ test('a checkpoint without a history says what it is, and the charts say where i
   await page.getByTestId('step').click(); // one more step: the chart begins after the checkpoint's step
   await page.waitForFunction((s) => window.__playground!.getState().metrics.runs[0]?.steps[0] === s + 1, step);
   await expect(page.getByTestId('history-start')).toBeVisible();
+});
+
+test('on a slow setting the page gives an ETA and offers micro, which one click starts', async ({ browser }) => {
+  const slowErrors: string[] = [];
+  // The micro model at 16× the batch, as a custom preset: on SwiftShader well under 1.1 steps/s, so 200
+  // steps take over 3 minutes.
+  const slow = await openPlayground(browser, '/?e2e=micro#preset=custom&batchTokens=4096&dModel=32&dFF=64', slowErrors);
+  await slow.getByTestId('start').click();
+  const offer = slow.getByTestId('slow-offer');
+  await expect(offer).toBeVisible({ timeout: 150_000 });
+  const text = await offer.innerText();
+  console.log(`[ux] slow offer: ${text}`);
+  expect(text).toMatch(/This GPU runs custom at \d+\.\d\d steps\/s: about .+ for 1,000 steps/);
+  await slow.getByTestId('switch-to-micro').click();
+  await expect(slow.getByTestId('field-preset')).toHaveValue('micro');
+  await slow.waitForFunction(() => {
+    const s = window.__playground!.getState();
+    return s.run.startedWith?.preset === 'micro' && (s.metrics.runs[0]?.steps.length ?? 0) >= 1;
+  }, undefined, { timeout: 150_000 });
+  await expect(slow.getByTestId('slow-offer')).toHaveCount(0);
+  await slow.close();
+  expect(slowErrors).toEqual([]);
 });
 
 test('no console errors', async () => {
