@@ -5,6 +5,8 @@
 //                       (tokens outside [0, V) as V). Each position's rank is counted against every key
 //                       token * B*T + position (tiles of 256 in workgroup memory, 4 keys per compare):
 //                       O((B*T)^2) compares, no atomics, a stable and deterministic order.
+//   embedding_forward_sort: both in one dispatch (a training step: the sort needs only the tokens): the
+//                       first fwd_groups workgroups run embedding_forward, the rest embedding_sort
 //   embedding_backward: dembed (V, D) += sqrt(D) * sum over the positions of each token of dout (B*T, D),
 //                       in position order; one workgroup per sorted index, active only at the start of a
 //                       token's run (grid B*T, folded into y), threads over D with private accumulators.
@@ -16,11 +18,13 @@ struct Params {
   dim: u32,    // D
   vocab: u32,  // V
   scale: f32,  // sqrt(D)
+  fwd_groups: u32, // embedding_forward_sort: workgroups of the forward part
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 // embedding_forward: 1 out, 2 tokens, 3 embed, 4 pe
 // embedding_sort: 1 sorted (write), 2 tokens
+// embedding_forward_sort: 1 out, 2 tokens, 3 embed, 4 pe, 5 sorted_out (write)
 // embedding_backward: 1 dembed, 2 sorted_in, 3 dout
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> tokens: array<i32>;
@@ -30,6 +34,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> dembed: array<f32>;
 @group(0) @binding(2) var<storage, read> sorted_in: array<i32>;
 @group(0) @binding(3) var<storage, read> dout: array<f32>;
+@group(0) @binding(5) var<storage, read_write> sorted_out: array<i32>;
 
 const BWD_WG = 64u;
 const BWD_ACC = 16u;  // D <= BWD_WG * BWD_ACC = 1024
@@ -40,7 +45,10 @@ fn in_vocab(tok: i32) -> bool {
 
 @compute @workgroup_size(256)
 fn embedding_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = gid.x + gid.y * groups.x * 256u;
+  forward_element(gid.x + gid.y * groups.x * 256u);
+}
+
+fn forward_element(i: u32) {
   let dim = params.dim;
   if (i >= params.rows * dim) { return; }
   let row = i / dim;
@@ -61,11 +69,9 @@ fn sort_key(n: u32) -> u32 {
   return t * params.rows + n;
 }
 
-@compute @workgroup_size(256)
-fn embedding_sort(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
-                  @builtin(local_invocation_index) lid: u32) {
+// Rank of position n (this thread's) among all sort keys, and its key. Call from uniform control flow.
+fn sort_rank(n: u32, lid: u32) -> vec2u {
   let rows = params.rows;
-  let n = (wg.x + wg.y * groups.x) * 256u + lid;
   var key = 0u;
   if (n < rows) { key = sort_key(n); }
   var rank = 0u;
@@ -81,9 +87,35 @@ fn embedding_sort(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) gro
     rank += below.x + below.y + below.z + below.w;
     workgroupBarrier();
   }
+  return vec2u(rank, key);
+}
+
+@compute @workgroup_size(256)
+fn embedding_sort(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
+                  @builtin(local_invocation_index) lid: u32) {
+  let rows = params.rows;
+  let n = (wg.x + wg.y * groups.x) * 256u + lid;
+  let rk = sort_rank(n, lid);
   if (n < rows) {
-    sorted[rank] = i32(n);
-    sorted[rows + rank] = i32(key / rows);
+    sorted[rk.x] = i32(n);
+    sorted[rows + rk.x] = i32(rk.y / rows);
+  }
+}
+
+@compute @workgroup_size(256)
+fn embedding_forward_sort(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
+                          @builtin(local_invocation_index) lid: u32) {
+  let w = wg.x + wg.y * groups.x;
+  if (w < params.fwd_groups) {
+    forward_element(w * 256u + lid);
+    return;
+  }
+  let rows = params.rows;
+  let n = (w - params.fwd_groups) * 256u + lid;
+  let rk = sort_rank(n, lid);
+  if (n < rows) {
+    sorted_out[rk.x] = i32(n);
+    sorted_out[rows + rk.x] = i32(rk.y / rows);
   }
 }
 

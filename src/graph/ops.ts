@@ -8,7 +8,7 @@ import { columnSum } from '../gpu/kernels/reduce.ts';
 import { attentionBackward, attentionForward, attentionScratchShape, type AttentionSpec, type AttentionView } from '../gpu/kernels/attention.ts';
 import { alphaSumBackward, alphaSumForward, branchDotChunks, kappaScaleBackward, kappaScaleForward, weightsSoftmaxBackward, weightsSoftmaxForward, vectorSlice } from '../gpu/kernels/branches.ts';
 import { layernormBackward, layernormForward, layernormParamChunks } from '../gpu/kernels/layernorm.ts';
-import { embeddingBackward, embeddingForward } from '../gpu/kernels/embedding.ts';
+import { embeddingBackward, embeddingForward, embeddingSortShape } from '../gpu/kernels/embedding.ts';
 import { crossEntropyBackward, crossEntropyForward } from '../gpu/kernels/cross_entropy.ts';
 import { dropoutBackward, dropoutForward } from '../gpu/kernels/dropout.ts';
 import { gatherRows } from '../gpu/kernels/gather.ts';
@@ -530,21 +530,31 @@ export function dropoutOp(graph: Graph, label: string, x: Tensor, rate: number):
   return out;
 }
 
-/** x (B*T, D) = embed[tokens] * sqrt(D) + PE[t]. The tied embedding's gradient is always accumulated into. */
+/**
+ * x (B*T, D) = embed[tokens] * sqrt(D) + PE[t]. The tied embedding's gradient is always accumulated into.
+ * In a training graph the backward's sort of the positions by token (it needs only the tokens) runs in the
+ * forward's dispatch, into a tensor that lives until the backward.
+ */
 export function embeddingOp(graph: Graph, label: string, tokens: Tensor, embed: Tensor, positions: Tensor): Tensor {
   const [b, t] = tokens.shape;
   const out = graph.tensor(label, [b * t, embed.shape[1]]);
+  const sorted = graph.tensor(`${label}.sorted`, embeddingSortShape(tokens), 'i32');
+  let trained = false; // set when the backward is emitted (before any lowering)
   graph.add({
     label,
     reads: [tokens, embed, positions],
-    writes: [out],
-    lower: (c) => [embeddingForward(c.gpu, { out: c.view(out), tokens: c.view(tokens), embed: c.view(embed), pe: c.view(positions) })],
+    writes: [out, sorted],
+    lower: (c) => [embeddingForward(c.gpu, { out: c.view(out), tokens: c.view(tokens), embed: c.view(embed), pe: c.view(positions), sorted: trained ? c.view(sorted) : undefined })],
     grad(g) {
       const d = g.gradOf(out);
       if (!d) return;
       const target = g.contribute(embed);
       if (!target.accumulate) throw new Error(`${label}: the tied output projection must write the embedding gradient first`);
-      g.emit({ label: `${label} backward`, reads: [d, tokens, target.tensor], writes: [target.tensor], lower: (c) => embeddingBackward(c.gpu, { dembed: c.view(target.tensor), tokens: c.view(tokens), dout: c.view(d) }) });
+      trained = true;
+      g.emit({
+        label: `${label} backward`, reads: [d, tokens, sorted, target.tensor], writes: [target.tensor],
+        lower: (c) => embeddingBackward(c.gpu, { dembed: c.view(target.tensor), tokens: c.view(tokens), dout: c.view(d), sorted: c.view(sorted) }),
+      });
     },
   });
   return out;

@@ -6,7 +6,7 @@ import { testGpu } from '../helpers/gpu.ts';
 import type { Gpu } from '../../src/gpu/device.ts';
 import { runDispatches, type Dispatch } from '../../src/gpu/kernel.ts';
 import { createTensor, readTensor, uploadTensor } from '../../src/gpu/tensor.ts';
-import { createPositionalTable, embeddingBackward, embeddingForward } from '../../src/gpu/kernels/embedding.ts';
+import { createPositionalTable, embeddingBackward, embeddingForward, embeddingSortShape } from '../../src/gpu/kernels/embedding.ts';
 import * as ref from '../../src/reference/embedding.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32, randomInts } from '../../src/testing/random.ts';
@@ -62,6 +62,27 @@ describe('embedding kernels', () => {
       await run(gpu, () => embeddingBackward(gpu, args));
       const expected = ref.embeddingBackward(tokens, doutv, vocab, dim).map((v, i) => v + prior[i]);
       assertClose('dembed', await readTensor(gpu, dembed), expected, { atol: 1e-4, rtol: 1e-5 });
+    });
+  }
+
+  // The sort made in the forward's dispatch (a training step) against the separate forward, sort and
+  // scatter it replaces: the same forward output and the same (bitwise) embedding gradient.
+  for (const [b, t, vocab, dim] of [[4, 100, 9, 70], [16, 64, 1000, 64]] as const) {
+    it(`forward + sort in one dispatch, then the scatter, B=${b} T=${t} V=${vocab} D=${dim}`, async () => {
+      const gpu = await testGpu();
+      const tokens = batchTokens(b, t, vocab, 71), embed = randomF32(vocab * dim, 72), doutv = randomF32(b * t * dim, 73);
+      const tt = uploadTensor(gpu, tokens, [b, t], 'i32'), te = uploadTensor(gpu, embed, [vocab, dim]), pe = createPositionalTable(gpu, t, dim);
+      const dout = uploadTensor(gpu, doutv, [b * t, dim]);
+      const [out1, out2] = [createTensor(gpu, [b * t, dim]), createTensor(gpu, [b * t, dim])];
+      const [d1, d2] = [createTensor(gpu, [vocab, dim]), createTensor(gpu, [vocab, dim])];
+      const sorted = createTensor(gpu, embeddingSortShape(tt), 'i32');
+      const fused = [embeddingForward(gpu, { out: out1, tokens: tt, embed: te, pe, sorted }), ...embeddingBackward(gpu, { dembed: d1, tokens: tt, dout, sorted })];
+      expect(fused.length).toBe(2);
+      await run(gpu, () => fused);
+      await run(gpu, () => [embeddingForward(gpu, { out: out2, tokens: tt, embed: te, pe }), ...embeddingBackward(gpu, { dembed: d2, tokens: tt, dout })]);
+      expect(Array.from(await readTensor(gpu, out1))).toEqual(Array.from(await readTensor(gpu, out2)));
+      expect(Array.from(await readTensor(gpu, d1))).toEqual(Array.from(await readTensor(gpu, d2)));
+      assertClose('dembed', await readTensor(gpu, d1), ref.embeddingBackward(tokens, doutv, vocab, dim), { atol: 1e-4, rtol: 1e-5 });
     });
   }
 

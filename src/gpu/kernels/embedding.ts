@@ -32,12 +32,16 @@ export interface EmbeddingForwardArgs {
   tokens: GpuTensor; // (B, T) i32
   embed: GpuTensor; // (V, D)
   pe: GpuTensor; // (L >= T, D)
+  /** A training step's: the backward's sort of the positions by token, made in the same dispatch (i32 (2, B*T)). */
+  sorted?: GpuTensor;
 }
 
 export interface EmbeddingBackwardArgs {
   dembed: GpuTensor; // (V, D), accumulated into
   tokens: GpuTensor; // (B, T) i32
   dout: GpuTensor; // (B*T, D)
+  /** The sort embeddingForward made (its `sorted`): then no sort dispatch is made here. */
+  sorted?: GpuTensor;
 }
 
 /** B*T, T, V and D from tokens (B, T) and embed (V, D). */
@@ -51,14 +55,23 @@ function embeddingShape(op: string, tokens: GpuTensor, table: GpuTensor, rowsTen
   return { rows, seq: tokens.shape[1], vocab, dim };
 }
 
-function uniform(gpu: Gpu, s: { rows: number; seq: number; vocab: number; dim: number }) {
+function uniform(gpu: Gpu, s: { rows: number; seq: number; vocab: number; dim: number }, fwdGroups = 0) {
   return createUniform(gpu, [
     ['u32', s.rows],
     ['u32', s.seq],
     ['u32', s.dim],
     ['u32', s.vocab],
     ['f32', Math.sqrt(s.dim)],
+    ['u32', fwdGroups],
   ]);
+}
+
+/** The shape of the backward's sort scratch (positions, then their tokens) for tokens (B, T). */
+export const embeddingSortShape = (tokens: { shape: readonly number[] }): [number, number] => [2, numel(tokens.shape)];
+
+function checkSort(op: string, s: { rows: number; vocab: number }, sorted: GpuTensor): void {
+  require(sorted.dtype === 'i32' && numel(sorted.shape) === 2 * s.rows, op, `sorted must be i32 (2, ${s.rows}), got ${sorted.dtype} [${sorted.shape}]`);
+  require((s.vocab + 1) * s.rows <= 0xffffffff, op, `sort keys (V + 1) * B*T = ${(s.vocab + 1) * s.rows} overflow u32`);
 }
 
 /** out (B*T, D) = embed[tok] * sqrt(D) + pe[t]; positions restart at 0 in every sentence. */
@@ -67,6 +80,15 @@ export function embeddingForward(gpu: Gpu, a: EmbeddingForwardArgs): Dispatch {
   const s = embeddingShape(op, a.tokens, a.embed, a.out);
   require(a.pe.shape.length === 2 && a.pe.shape[1] === s.dim && a.pe.shape[0] >= s.seq, op, `pe must be (L >= ${s.seq}, ${s.dim}), got [${a.pe.shape}]`);
   require(a.out.buffer !== a.embed.buffer, op, 'out must not alias embed');
+  if (a.sorted) {
+    // One dispatch: the forward's workgroups, then the sort's (the sort reads only the tokens).
+    checkSort(op, s, a.sorted);
+    require(![a.out.buffer, a.tokens.buffer, a.embed.buffer, a.pe.buffer].includes(a.sorted.buffer), op, 'sorted must not share a buffer with the other tensors');
+    const fwdGroups = ceilDiv(s.rows * s.dim, 256);
+    const pipeline = gpu.pipelines.get(SHADER, 'embedding_forward_sort');
+    const resources = [uniform(gpu, s, fwdGroups), a.out, a.tokens, a.embed, a.pe, a.sorted];
+    return makeDispatch(gpu, `${op}+sort`, pipeline, resources, linearGrid(gpu, fwdGroups + ceilDiv(s.rows, 256), 1));
+  }
   const pipeline = gpu.pipelines.get(SHADER, 'embedding_forward');
   const resources = [uniform(gpu, s), a.out, a.tokens, a.embed, a.pe];
   return makeDispatch(gpu, op, pipeline, resources, linearGrid(gpu, s.rows * s.dim, 256));
@@ -84,10 +106,14 @@ export function embeddingBackward(gpu: Gpu, a: EmbeddingBackwardArgs): Dispatch[
   require(s.dim <= EMBEDDING_MAX_DIM, op, `D = ${s.dim} exceeds ${EMBEDDING_MAX_DIM}`);
   require(a.dembed.buffer !== a.dout.buffer, op, 'dembed must not alias dout');
   require((s.vocab + 1) * s.rows <= 0xffffffff, op, `sort keys (V + 1) * B*T = ${(s.vocab + 1) * s.rows} overflow u32`);
-  const sorted = createTensor(gpu, [2, s.rows], 'i32', `${op}.sorted`);
   const params = uniform(gpu, s);
-  const sortPipeline = gpu.pipelines.get(SHADER, 'embedding_sort');
   const scatterPipeline = gpu.pipelines.get(SHADER, 'embedding_backward');
+  if (a.sorted) {
+    checkSort(op, s, a.sorted);
+    return [makeDispatch(gpu, `${op}.scatter`, scatterPipeline, [params, a.dembed, a.sorted, a.dout], linearGrid(gpu, s.rows, 1))];
+  }
+  const sorted = createTensor(gpu, [2, s.rows], 'i32', `${op}.sorted`);
+  const sortPipeline = gpu.pipelines.get(SHADER, 'embedding_sort');
   return [
     makeDispatch(gpu, `${op}.sort`, sortPipeline, [params, sorted, a.tokens], linearGrid(gpu, ceilDiv(s.rows, 256), 1)),
     makeDispatch(gpu, `${op}.scatter`, scatterPipeline, [params, a.dembed, sorted, a.dout], linearGrid(gpu, s.rows, 1)),
