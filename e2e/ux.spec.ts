@@ -351,9 +351,9 @@ test('a checkpoint without a history says what it is, and the charts say where i
 
 test('on a slow setting the page gives an ETA and offers micro, which one click starts', async ({ browser }) => {
   const slowErrors: string[] = [];
-  // The micro model at 16× the batch, as a custom preset: on SwiftShader well under 1.1 steps/s, so 200
+  // The micro model at 8× the batch, as a custom preset: on SwiftShader well under 1.1 steps/s, so 200
   // steps take over 3 minutes.
-  const slow = await openPlayground(browser, '/?e2e=micro#preset=custom&batchTokens=4096&dModel=32&dFF=64', slowErrors);
+  const slow = await openPlayground(browser, '/?e2e=micro#preset=custom&batchTokens=2048', slowErrors);
   await slow.getByTestId('start').click();
   const offer = slow.getByTestId('slow-offer');
   await expect(offer).toBeVisible({ timeout: 150_000 });
