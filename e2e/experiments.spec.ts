@@ -121,6 +121,7 @@ test('Table 3 of the focused run: the learned weights are restored and uniform i
   await expect(mute).toHaveAttribute('data-pending', 'false', { timeout: 60_000 });
   expect(Number(await mute.getAttribute('data-learned-loss'))).toBe(before.loss);
   await expect(mute).toContainText('weights restored');
+  await page.getByTestId('experiments').screenshot({ path: 'test-results/screens/experiments-panel.png' });
   await page.evaluate(() => window.__playgroundClient!.muteBranch(0, 'dec.0', 1, 'alpha')); // a toggle: cleared
   await expect(page.getByTestId('mute-results')).toHaveCount(0);
 });
@@ -167,6 +168,14 @@ test('a report written by cli experiment opens and shows its runs; a file that i
   expect(Number(await result.getAttribute('data-uniform-loss'))).toBe(ablation.uniform.loss);
   await expect(result).toHaveAttribute('data-muted', String(ablation.muted.length));
   await expect(page.getByTestId('ablation-table')).toContainText(`${ablation.random.loss_mean.toFixed(4)} ± ${ablation.random.loss_sd.toFixed(4)}`);
+  // A metrics JSONL of `cli train --metrics`: one run, its κ/α entropies per layer.
+  const branches = (w: number) => [{ layer: 'enc.0', kappa: [w, 1 - w], alpha: [0.5, 0.5] }, { layer: 'dec.0', kappa: [0.5, 0.5], alpha: [1 - w, w] }];
+  const jsonl = [1, 2, 3].map((step) => JSON.stringify({ step, loss: 4 - step / 2, tokens: 100, branches: branches(step / 4) })).join('\n') + '\n' + JSON.stringify({ step: 3, dev_loss: 3.1 }) + '\n';
+  await page.getByTestId('open-report').setInputFiles({ name: 'train.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(jsonl) });
+  await expect(page.getByTestId('opened-file')).toHaveAttribute('data-kind', 'metrics');
+  await expect(page.getByTestId('seed-section')).toHaveAttribute('data-groups', '1');
+  await expect(page.getByTestId('seed-row-0')).toHaveAttribute('data-dev-loss-mean', '3.1');
+  await expect(page.getByTestId('entropy-section')).toHaveAttribute('data-layers', '2');
   await page.getByTestId('close-report').click();
   await expect(page.getByTestId('experiment-source')).toHaveAttribute('data-source', "this page's runs");
   await page.getByTestId('open-report').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"kind": "notes", "version": 1}') });

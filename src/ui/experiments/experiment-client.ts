@@ -39,6 +39,7 @@ export class ExperimentClient {
   ) {
     store.subscribe((s, prev) => {
       if (s.run.gpu !== prev.run.gpu && s.run.gpu.state === 'ready') this.adapterReady(s.run.gpu.adapter);
+      if (s.run.deviceLost && !prev.run.deviceLost) this.abandonPending(s.run.error ?? 'the GPU device was lost');
     });
   }
 
@@ -82,6 +83,16 @@ export class ExperimentClient {
     if (key === undefined || m.type === 'ablation-progress') return;
     const mute = m.type === 'ablation' ? { ...mutes[key], pending: false, step: m.step, result: m.mute } : { ...mutes[key], pending: false, error: m.message };
     patchExperiments(this.store, { mutes: { ...mutes, [key]: mute } });
+  }
+
+  /** No answer will come for the measurements in progress (the device is gone): say so instead of waiting. */
+  private abandonPending(why: string): void {
+    const { ablation, mutes } = this.store.getState().experiments;
+    const failed = <T extends { pending: boolean; error: string | null }>(x: T): T => (x.pending ? { ...x, pending: false, error: why } : x);
+    patchExperiments(this.store, {
+      ablation: ablation && failed(ablation),
+      mutes: Object.fromEntries(Object.entries(mutes).map(([k, m]) => [k, failed(m)])),
+    });
   }
 
   /** A new session's runs replace the old ones: their ablation numbers no longer belong to any run. */
