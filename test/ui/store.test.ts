@@ -168,7 +168,7 @@ describe('createPlaygroundStore and patches', () => {
     const s = createPlaygroundStore(values).getState();
     expect(s.config).toEqual({ values, imported: null, hashWarnings: [] });
     expect(s.config.values).toBe(values);
-    expect(s.run).toEqual({ gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: 0.5, translation: idleTranslation, autosave: null, gpuMemory: null, progress: null, compile: null });
+    expect(s.run).toEqual({ gpu: { state: 'probing' }, status: 'idle', runs: [], focus: null, error: null, deviceLost: false, lrScale: 0.5, translation: idleTranslation, autosave: null, gpuMemory: null, progress: null, compile: null, startedWith: null });
     expect(s.metrics).toEqual({ runs: {} });
     expect(createPlaygroundStore().getState().config.values).toEqual(defaultValues());
   });
