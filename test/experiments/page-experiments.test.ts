@@ -12,6 +12,7 @@ import { microValues, DEFAULT_SEEDS } from '../../src/ui/schema.ts';
 import { runSpecs } from '../../src/ui/runs.ts';
 import { parseMetricsJsonl } from '../../src/experiments/metrics-jsonl.ts';
 import { validateModelConfig } from '../../src/model/config.ts';
+import { checkRunSpec } from '../../src/train/spec.ts';
 import type { PageMessage, RunInfo } from '../../src/train/protocol.ts';
 
 const model = validateModelConfig({ variant: 'weighted', weighting: 'projected', vocab: 280, dModel: 16, branches: 4, dFF: 32, encLayers: 1, decLayers: 1, maxLen: 16, dropout: 0, labelSmoothing: 0.1 });
@@ -31,6 +32,15 @@ describe('seed runs', () => {
     expect(expandSeeds(checked.specs, 1)).toEqual(checked.specs);
     expect(seedGroupOf('weighted')).toEqual({ group: 'weighted', seed: null });
     expect(seedLabel('weighted', 2, 1)).toBe('weighted');
+  });
+
+  it('a run spec keeps a valid data seed and refuses a bad one, naming it', () => {
+    const checked = runSpecs(microValues(), null);
+    if (!checked.ok) throw new Error(checked.errors.join('; '));
+    const [spec] = expandSeeds([checked.specs[0]], 2);
+    expect(checkRunSpec(spec, 'run').data.seed).toBe(1);
+    expect(checkRunSpec(checked.specs[0], 'run').data).not.toHaveProperty('seed');
+    expect(() => checkRunSpec({ ...spec, data: { ...spec.data, seed: -1 } }, 'run "x"')).toThrow('run "x": run setting data.seed must be a whole number in [0, 4294967295], got -1');
   });
 
   it('defaults to 1 seed on software GPUs and to DEFAULT_SEEDS elsewhere', () => {
