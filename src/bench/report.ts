@@ -38,6 +38,12 @@ export interface BenchHost {
    * software driver needs; the page: a no-op, awaiting there does not spin).
    */
   sleep(ms: number): void;
+  /**
+   * Node: wait for the GPU in slices of this many ms (sleep a slice, then let the event loop run once and
+   * see whether the work is done) instead of one long sleep guessed from an earlier step: the wait ends
+   * within a slice of the work's end, never a guess's worth later. Unset (the page): just await.
+   */
+  pollMs?: number;
   onMatmulRow?(row: SideBySideMatmulRow): void;
   onTrainRow?(row: SideBySideTrainRow): void;
 }

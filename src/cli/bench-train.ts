@@ -12,6 +12,10 @@ import { makeBatch } from '../data/batching.ts';
 import { SeededRandom } from '../model/init.ts';
 import { numberOption, parseOptions } from './args.ts';
 import { sleepBlocking } from '../gpu/timing.ts';
+import { waitSliced } from '../bench/train.ts';
+
+/** dawn.node's await busy-polls a core the software driver needs: wait in 5 ms sleeps instead. */
+const sliced = { sleep: sleepBlocking, pollMs: 5 };
 
 const USAGE = 'npm run bench:train -- [--out F.json] [--steps N] [--presets tiny,small]';
 
@@ -44,15 +48,11 @@ async function main(): Promise<void> {
       await trainer.prepare([batch]);
       const compileMs = performance.now() - c0;
       trainer.trainStep(batch, false); // the first step
-      await trainer.flush();
+      await waitSliced(sliced, trainer.flush());
       const startup = trainer.startup;
       trainer.trainStep(batch, false); // warm-up
-      await trainer.flush();
+      await waitSliced(sliced, trainer.flush());
       const warm = trainer.counters;
-      const p0 = performance.now();
-      trainer.trainStep(batch, false);
-      await trainer.flush();
-      const probeMs = performance.now() - p0; // one step, to know how long to sleep below
       const t0 = performance.now();
       let encodeMs = 0;
       for (let i = 0; i < steps; i++) {
@@ -60,8 +60,7 @@ async function main(): Promise<void> {
         trainer.trainStep(batch, false);
         encodeMs += performance.now() - e0;
       }
-      sleepBlocking(0.9 * probeMs * steps - (performance.now() - t0)); // dawn.node's await busy-polls: sleep instead
-      await trainer.flush();
+      await waitSliced(sliced, trainer.flush());
       const ms = (performance.now() - t0) / steps;
       const after = trainer.counters;
       const row = {

@@ -38,6 +38,7 @@ const host: BenchHost = {
   log: (line) => console.log(line),
   note: (line) => console.error(line),
   sleep: sleepBlocking,
+  pollMs: 5,
 };
 
 async function main(argv: string[]): Promise<void> {
