@@ -24,7 +24,8 @@ DistributedDataParallel, reading and writing the product's checkpoints.
 - Checkpoints are the product's (src/model/checkpoint.ts): F32 parameters, adam.m.* / adam.v.*, metadata
   config, step, tokenizer, train settings, tokens_seen (and whatever else the input checkpoint carried),
   written by rank 0 every --save-every steps, at the end and on SIGTERM/SIGINT, atomically (a temp file
-  in the same folder, fsync, rename). --resume continues from --out when it exists.
+  in the same folder, fsync, rename). --resume continues from --out when it exists. The page's bounded
+  metrics history ("playground_history") is continued too, so the page shows the run's curves on loading.
 - --metrics writes the JSON lines of `cli train` (src/cli/train.ts): per step {step, loss, tokens,
   gradNorm, nonfinite, nonfiniteCause, lr, gpuMs, hostMs, branches: [{layer, kappa, alpha}], tokens_seen}
   (kappa/alpha effective, after the step), per evaluation {step, tokens_seen, dev_loss}.
@@ -56,7 +57,10 @@ import train as TR  # noqa: E402
 GENERATOR = "reference/train_dist.py (PyTorch DistributedDataParallel)"
 CHECKPOINT_FORMAT = "weighted-transformer-playground/1"
 # metadata the trainer writes itself; everything else in the input checkpoint is carried over as it is
-OWN_METADATA = ("format", "config", "step", "tokenizer", "train", "tokens_seen", "generated_by", "distributed")
+OWN_METADATA = ("format", "config", "step", "tokenizer", "train", "tokens_seen", "generated_by", "distributed",
+                "playground_history")
+# the page's bounded metrics history (src/ui/checkpoint-load.ts boundedHistory / readHistory)
+HISTORY_POINTS, HISTORY_DEV = 500, 100
 
 
 class UsageError(Exception):
@@ -172,7 +176,7 @@ def read_checkpoint(path, dtype, device):
             "tokens_seen": int(tokens_seen) if math.isfinite(tokens_seen) and tokens_seen >= 0 else 0}
 
 
-def checkpoint_bytes(cfg, params, m, v, step, tokenizer, train_settings, tokens_seen, carried, distributed):
+def checkpoint_bytes(cfg, params, m, v, step, tokenizer, train_settings, tokens_seen, carried, distributed, history=None):
     tensors = OrderedDict()
     for prefix, group in (("", params), ("adam.m.", m), ("adam.v.", v)):
         for k, t in group.items():
@@ -189,6 +193,8 @@ def checkpoint_bytes(cfg, params, m, v, step, tokenizer, train_settings, tokens_
         "generated_by": GENERATOR,
         "distributed": json.dumps(distributed, **compact),
     })
+    if history is not None:
+        meta["playground_history"] = history
     return st.encode(tensors, meta)
 
 
@@ -210,6 +216,80 @@ def write_atomic(path, data):
 
 
 # ---------------------------------------------------------------- metrics
+
+def thin_indices(n, most):
+    """src/ui/chart-data.ts thinIndices: every ceil(n/most)-th index and the last, at most `most`."""
+    if n <= most:
+        return list(range(n))
+    stride = -(-n // most)
+    out = list(range(0, n, stride))
+    if out[-1] != n - 1:
+        if len(out) >= most:
+            out.pop()
+        out.append(n - 1)
+    return out
+
+
+class History:
+    """The metrics history the page keeps in a checkpoint ("playground_history": steps, loss, lr, gradNorm,
+    tokens seen, effective kappa/alpha per layer, dev results), so that the page shows a cluster run's
+    curves and kappa/alpha when it loads the checkpoint. Continues the input checkpoint's history when it
+    has one of the same layers; thinned to HISTORY_POINTS steps as the page thins its own. A dev result
+    has no BLEU here (sentences 0, as the page records a run without BLEU sentences)."""
+
+    FIELDS = ("steps", "loss", "lr", "gradNorm", "tokens")
+
+    def __init__(self, carried_json, start, layers):
+        self.layers = layers
+        self.series = {f: [] for f in self.FIELDS}
+        self.kappa = [[] for _ in layers]
+        self.alpha = [[] for _ in layers]
+        self.dev = []
+        try:
+            h = json.loads(carried_json) if carried_json else None
+        except ValueError:
+            h = None
+        if not isinstance(h, dict) or not isinstance(h.get("steps"), list):
+            return
+        n = len(h["steps"])
+        ok = all(isinstance(h.get(f), list) and len(h[f]) == n for f in self.FIELDS) and             all(isinstance(x, int) and 1 <= x <= start for x in h["steps"]) and             isinstance(h.get("branches"), list) and [b.get("layer") for b in h["branches"] if isinstance(b, dict)] == layers and             all(len(b.get("kappa", [])) == n and len(b.get("alpha", [])) == n for b in h["branches"])
+        if not ok:
+            return
+        for f in self.FIELDS:
+            self.series[f] = list(h[f])
+        for i, b in enumerate(h["branches"]):
+            self.kappa[i], self.alpha[i] = list(b["kappa"]), list(b["alpha"])
+        self.dev = [d for d in h.get("dev", []) if isinstance(d, dict) and isinstance(d.get("step"), int) and d["step"] <= start]
+
+    def add_step(self, step, loss, lr, grad_norm, tokens_seen, branches):
+        if not all(math.isfinite(x) for x in (loss, lr, grad_norm)):
+            return  # the page's history holds numbers only (a NaN step is in the metrics file)
+        for f, x in zip(self.FIELDS, (step, loss, lr, grad_norm, tokens_seen)):
+            self.series[f].append(x)
+        for i, b in enumerate(branches):
+            self.kappa[i].append(b["kappa"])
+            self.alpha[i].append(b["alpha"])
+        if len(self.series["steps"]) > 4 * HISTORY_POINTS:  # bounded memory on long runs
+            self._keep(thin_indices(len(self.series["steps"]), 2 * HISTORY_POINTS))
+
+    def add_dev(self, step, loss):
+        if math.isfinite(loss):
+            self.dev = (self.dev + [{"step": step, "loss": loss, "bleu": 0, "sentences": 0, "samples": []}])[-HISTORY_DEV:]
+
+    def _keep(self, idx):
+        for f in self.FIELDS:
+            self.series[f] = [self.series[f][i] for i in idx]
+        self.kappa = [[k[i] for i in idx] for k in self.kappa]
+        self.alpha = [[a[i] for i in idx] for a in self.alpha]
+
+    def to_json(self):
+        idx = thin_indices(len(self.series["steps"]), HISTORY_POINTS)
+        out = {f: [self.series[f][i] for i in idx] for f in self.FIELDS}
+        out["branches"] = [{"layer": L, "kappa": [self.kappa[j][i] for i in idx], "alpha": [self.alpha[j][i] for i in idx]}
+                           for j, L in enumerate(self.layers)]
+        out["dev"] = self.dev
+        return json.dumps(out, separators=(",", ":"))
+
 
 def metrics_line(record):
     """JSON with NaN/Infinity/-Infinity as those strings, as the product's metricsLine."""
@@ -446,6 +526,7 @@ def run(a, d):
     if a.kappa_lr_scale != 1.0:
         settings["kappaLrScale"] = a.kappa_lr_scale
     carried = {k: val for k, val in state["meta"].items() if k not in OWN_METADATA}
+    history = History(state["meta"].get("playground_history"), state["step"], [k[:-len(".kappa")] for k in keys if k.endswith(".kappa")])
     distributed = {"ranks": d.world, "backend": d.backend, "batchTokensPerRank": a.batch_tokens, "dtype": a.dtype}
     tokens_seen = state["tokens_seen"]
     start = state["step"]
@@ -475,7 +556,8 @@ def run(a, d):
             if metrics:
                 metrics.flush()
                 os.fsync(metrics.fileno())
-            write_atomic(a.out, checkpoint_bytes(cfg, params, m, v, step, tokenizer, settings, tokens_seen, carried, distributed))
+            write_atomic(a.out, checkpoint_bytes(cfg, params, m, v, step, tokenizer, settings, tokens_seen, carried, distributed,
+                                                 history.to_json() if step > 0 else state["meta"].get("playground_history")))
             print(f"saved step {step} to {a.out}", flush=True)
         d.barrier()
         saved["step"] = step
@@ -539,15 +621,18 @@ def run(a, d):
                         w.data.copy_(p)
                 last_good["step"] = step
         tokens_seen += tokens
-        if lead and metrics:
+        if lead:
             tensors = net.tensors()
             record = {"step": step, "loss": loss, "tokens": tokens, "gradNorm": norm, "nonfinite": cause is not None,
                       "nonfiniteCause": cause, "lr": lr_main, "gpuMs": None, "hostMs": (time.perf_counter() - t0) * 1000,
                       "branches": [{"layer": L, "kappa": effective(cfg, tensors[L + ".kappa"]),
                                     "alpha": effective(cfg, tensors[L + ".alpha"])} for L in branched_layers],
                       "tokens_seen": tokens_seen}
-            metrics.write(metrics_line(record))
-            metrics.flush()  # whole lines on disk as they come (a page or a tail -f can follow the run)
+            if cause is None:
+                history.add_step(step, loss, lr_main, norm, tokens_seen, record["branches"])
+            if metrics:
+                metrics.write(metrics_line(record))
+                metrics.flush()  # whole lines on disk as they come (a page or a tail -f can follow the run)
         if cause is not None:
             diverged = (step, cause)
             break
@@ -558,6 +643,7 @@ def run(a, d):
             dev_loss = evaluate(net, dev_batches, d, dtype)
             if lead:
                 print(f"step {step} dev loss {dev_loss:.4f}", flush=True)
+                history.add_dev(step, dev_loss)
                 if metrics:
                     metrics.write(metrics_line({"step": step, "tokens_seen": tokens_seen, "dev_loss": dev_loss}))
                     metrics.flush()

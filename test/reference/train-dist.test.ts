@@ -4,7 +4,8 @@
 // - 20 steps from a product checkpoint = 20 steps of the product's own Trainer (src/train/trainer.ts, on
 //   the Node adapter) on the product's batches, within test/model/parity.test.ts's tolerance (1e-4);
 // - product -> torch -> product with no step keeps every tensor bit for bit, and the product's strict
-//   loader, the page's restore (planRestore) and `cli translate` accept train_dist.py's output;
+//   loader, the page's restore (planRestore) and `cli translate` accept train_dist.py's output; a
+//   checkpoint saved by the page comes back continuable, with its curves extended by the cluster's steps;
 // - SIGTERM mid-run leaves the last saved checkpoint valid; resuming from it ends bit for bit where the
 //   uninterrupted run ends (f32, dropout on).
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,7 @@ import { Trainer } from '../../src/train/trainer.ts';
 import { DataCache, planRestore } from '../../src/train/run.ts';
 import { run as translateCli } from '../../src/cli/translate.ts';
 import { parseMetricsJsonl } from '../../src/experiments/metrics-jsonl.ts';
+import { checkCheckpointFile } from '../../src/ui/checkpoint-load.ts';
 import { spawnSync } from 'node:child_process';
 import { NO_TORCH, PYTHON, python, REFERENCE, tempDir, torchrun, trainDistProcess } from './python.ts';
 
@@ -64,10 +66,23 @@ function productCheckpoint(): string {
   const v = Float32Array.from({ length: table.size }, () => rand() * 1e-4);
   writeFileSync(path, encodeCheckpoint({
     config, params: initParams(table, 6), step: 20, adam: { m, v },
-    extras: { [CHECKPOINT_EXTRAS.tokenizer]: tokenizer.toJSON(), [CHECKPOINT_EXTRAS.tokensSeen]: 1234, note: 'carried over' },
+    extras: {
+      [CHECKPOINT_EXTRAS.tokenizer]: tokenizer.toJSON(), [CHECKPOINT_EXTRAS.tokensSeen]: 1234, note: 'carried over',
+      // what the page saves with a run: its settings (to continue it) and its bounded metrics history
+      [CHECKPOINT_EXTRAS.run]: {
+        id: 3, label: 'weighted', model: config, train: { seed: 9, gradClip: 0, lrScale: 1, warmup: 8, kappaWarmup: 2, steps: 30, freezeSteps: 0 },
+        data: { source: { kind: 'builtin', direction: 'en-de' }, vocab: 300, batchTokens: 512, devPairs: 40 }, evalEvery: 10, bleuSentences: 0,
+      },
+      [CHECKPOINT_EXTRAS.history]: {
+        steps: steps20, loss: steps20.map((s) => 6 - s / 10), lr: steps20.map((s) => s * 1e-3), gradNorm: steps20.map(() => 1), tokens: steps20.map((s) => 50 * s),
+        branches: ['enc.0', 'dec.0'].map((layer) => ({ layer, kappa: steps20.map(() => [0.25, 0.25, 0.25, 0.25]), alpha: steps20.map(() => [0.1, 0.2, 0.3, 0.4]) })),
+        dev: [{ step: 10, loss: 5, bleu: 1.5, sentences: 2, samples: [{ src: 'a', hyp: 'b', ref: 'c' }] }],
+      },
+    },
   }));
   return path;
 }
+const steps20 = Array.from({ length: 20 }, (_, i) => i + 1);
 
 describe.skipIf(NO_TORCH !== null)('reference/train_dist.py', () => {
   it('2 gloo processes with T tokens per rank = 1 process with 2T: 5 steps in f64 within 1e-9', () => {
@@ -169,6 +184,8 @@ describe.skipIf(NO_TORCH !== null)('reference/train_dist.py', () => {
     expect(after.extras[CHECKPOINT_EXTRAS.tokenizer]).toEqual(tokenizer.toJSON());
     expect(after.extras[CHECKPOINT_EXTRAS.tokensSeen]).toBe(1234);
     expect(after.extras.note).toBe('carried over');
+    expect(after.extras[CHECKPOINT_EXTRAS.run]).toEqual(before.extras[CHECKPOINT_EXTRAS.run]);
+    expect(after.extras[CHECKPOINT_EXTRAS.history]).toEqual(before.extras[CHECKPOINT_EXTRAS.history]);
     // The page's restore of a file (src/train/run.ts planRestore: every check the page makes before loading).
     const plan = planRestore({ checkpoint: readFileSync(at('roundtrip.safetensors')), spec: null, id: 1, label: 'cluster run', file: 'roundtrip.safetensors' }, new DataCache());
     expect(plan.restore?.step).toBe(20);
@@ -179,6 +196,27 @@ describe.skipIf(NO_TORCH !== null)('reference/train_dist.py', () => {
       { readStdin: () => Promise.resolve(new Uint8Array()), out: (t) => (out += t), err: (t) => (err += t) });
     expect(code, err).toBe(0);
     expect(out.split('\n')).toHaveLength(3); // two translations and the final newline
+  }, 240_000);
+
+  it('a checkpoint saved by the page continues in train_dist.py and comes back with its run settings and curves (continue, not translate only)', () => {
+    python('train_dist.py', ['--cpu', '--init', productCheckpoint(), '--data', at('train.tsv'), '--dev', at('dev.tsv'), '--eval-every', '5', '--steps', '25',
+      '--batch-tokens', '512', '--seed', '9', ...SCHEDULE, '--metrics', at('page25.jsonl'), '--out', at('page25.safetensors')]);
+    const bytes = readFileSync(at('page25.safetensors'));
+    const checked = checkCheckpointFile('page25.safetensors', bytes, null, 1); // what the page's "load checkpoint…" checks
+    expect(checked.notice).toBeNull(); // continues: not "loaded for translation only"
+    expect(checked.load.spec?.train.seed).toBe(9);
+    expect(checked.step).toBe(25);
+    const torch = parseMetricsJsonl(readFileSync(at('page25.jsonl'), 'utf8'));
+    const h = checked.history!;
+    expect(h.steps).toEqual([...steps20, 21, 22, 23, 24, 25]); // the page's 20 steps, then the cluster's 5
+    expect(h.loss.slice(20)).toEqual(torch.loss);
+    expect(h.tokens.slice(20)).toEqual(torch.tokensSeen);
+    expect(h.branches.map((b) => b.layer)).toEqual(torch.layers);
+    expect(h.branches[1].kappa.slice(20)).toEqual(torch.kappa[1]);
+    expect(h.dev.map((d) => [d.step, d.loss])).toEqual([[10, 5], [25, torch.dev.loss[0]]]);
+    const plan = planRestore(checked.load, new DataCache()); // the worker's side of continuing it
+    expect(plan.restore?.step).toBe(25);
+    expect(plan.data?.train.report.kept).toBe(20000);
   }, 240_000);
 
   it('SIGTERM mid-run saves a valid checkpoint; resuming from it ends bit for bit where the uninterrupted run ends', async () => {
@@ -214,6 +252,9 @@ describe.skipIf(NO_TORCH !== null)('reference/train_dist.py', () => {
     expect(mr.tokensSeen).toEqual(ms.tokensSeen);
     expect(mr.dev).toEqual(ms.dev);
     expect(resumed.extras[CHECKPOINT_EXTRAS.tokensSeen]).toBe(ms.tokensSeen[79]);
+    const history = checkCheckpointFile('killed.safetensors', readFileSync(at('killed.safetensors')), null, 1).history!;
+    expect(history.steps).toEqual(ms.step); // the page shows the whole run's curves, across the kill
+    expect(history.loss).toEqual(ms.loss);
     console.log(`[train_dist] SIGTERM at step ${saved.step} of 80 (saved, exit 143); resumed run = uninterrupted run bit for bit (${ms.dev.step.length} dev evaluations)`);
   }, 240_000);
 
