@@ -27,6 +27,7 @@ import { DataCache, planRestore } from '../../src/train/run.ts';
 import { run as translateCli } from '../../src/cli/translate.ts';
 import { parseMetricsJsonl } from '../../src/experiments/metrics-jsonl.ts';
 import { checkCheckpointFile } from '../../src/ui/checkpoint-load.ts';
+import { thinIndices } from '../../src/ui/chart-data.ts';
 import { spawnSync } from 'node:child_process';
 import { NO_TORCH, PYTHON, python, REFERENCE, tempDir, torchrun, trainDistProcess } from './python.ts';
 
@@ -116,6 +117,24 @@ describe.skipIf(NO_TORCH !== null)('reference/train_dist.py', () => {
     expect(worstBk).toBeLessThanOrEqual(1e-7);
     expect(clipped).toBeGreaterThan(0); // the clip is exercised
     expect(decode(at('ddp2.safetensors')).step).toBe(5);
+  }, 240_000);
+
+  it('a batch of one sentence on 2 ranks (one rank has no rows) still equals 1 rank; the history thinning is the page\'s', () => {
+    // three pairs of very different lengths: every bucket, hence every batch, holds one pair
+    const lengths = [2, 9, 20];
+    writeFileSync(at('ragged.tsv'), lengths.map((n) => `${corpus.train.slice(0, n).map((p) => p.src).join(' ').slice(0, 12 * n)}\t${corpus.train[n].tgt}\n`).join(''));
+    const common = ['--init', at('config.json'), '--tokenizer-from', at('tokenizer.json'), '--data', at('ragged.tsv'), '--steps', '3', ...SCHEDULE, '--dtype', 'float64'];
+    for (const ranks of [1, 2]) torchrun(ranks, [...common, '--batch-tokens', String(64 / ranks), '--metrics', at(`ragged${ranks}.jsonl`), '--out', at(`ragged${ranks}.safetensors`)]);
+    const [one, two] = [1, 2].map((r) => parseMetricsJsonl(readFileSync(at(`ragged${r}.jsonl`), 'utf8')));
+    expect(one.step).toEqual([1, 2, 3]);
+    one.loss.forEach((l, i) => expect(Math.abs(l - two.loss[i]) / l).toBeLessThanOrEqual(1e-9));
+    const [p1, p2] = [1, 2].map((r) => decode(at(`ragged${r}.safetensors`)).params);
+    expect(relDeviation(p2, p1)).toBeLessThanOrEqual(1e-6); // F32 files: rounding only
+    // train_dist.thin_indices = the page's thinIndices (src/ui/chart-data.ts) for the history it writes
+    const sizes = [0, 1, 499, 500, 501, 999, 1000, 1001, 1999, 2001, 60000];
+    const r = spawnSync(PYTHON, ['-c', `import json, train_dist; print(json.dumps([train_dist.thin_indices(n, 500) for n in ${JSON.stringify(sizes)}]))`], { cwd: REFERENCE, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(sizes.map((n) => thinIndices(n, 500)));
   }, 240_000);
 
   it('20 steps from a product checkpoint = 20 steps of the product\'s Trainer on the same batches (parity tolerance)', async () => {
