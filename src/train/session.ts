@@ -362,6 +362,7 @@ export class Session {
     if (!run) return fail(`there is no run ${m.runId} in this session`);
     const problem = ablationProblem(run.trainer.config) ?? (!run.data || run.data.dev.length === 0 ? 'the run has no dev set to measure on' : null);
     if (problem) return fail(`${run.label}: ${problem}`);
+    if (!m.only && (!Number.isInteger(m.randomDraws) || m.randomDraws < 1 || m.randomDraws > 1000)) return fail(`random draws must be a whole number from 1 to 1000, got ${m.randomDraws}`);
     const generation = this.generation;
     const data = run.data!;
     const set = evalSet(run.tokenizer, data.devText, run.trainer.config.maxLen, { batches: data.dev, bleuSentences: m.bleu ? (run.spec?.bleuSentences ?? 0) : 0 });

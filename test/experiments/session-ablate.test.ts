@@ -88,6 +88,8 @@ describe('session ablate', () => {
     expect((await h.until<Failed>(answer(3))).message).toMatch(/layer "enc\.7" is not a branched layer/);
     h.send({ type: 'ablate', id: 4, runId: 0, only: { layer: 'enc.0', branch: 4, which: 'kappa' }, randomDraws: 0, seed: 1, bleu: false, uniformCheck: false });
     expect((await h.until<Failed>(answer(4))).message).toMatch(/branch 4 is not one of 0\.\.3/);
+    h.send({ type: 'ablate', id: 6, runId: 0, only: null, randomDraws: 0, seed: 1, bleu: false, uniformCheck: false });
+    expect((await h.until<Failed>(answer(6))).message).toBe('random draws must be a whole number from 1 to 1000, got 0');
     h.send({ type: 'ablate', id: 5, runId: 9, only: null, randomDraws: 1, seed: 1, bleu: false, uniformCheck: false });
     expect((await h.until<Failed>(answer(5))).message).toMatch(/no run 9/);
     expect(h.of('error')).toEqual([]);

@@ -18,11 +18,16 @@ import { RANDOM_DRAWS } from './experiment-client.ts';
 /** Table 3 of Ahmed et al. (2017): dev BLEU of config C on newstest2013 (WMT En→De), its scale, not ours. */
 export const PAPER_TABLE3 = { learned: 24.8, uniform: 23.4, random: 21.1 } as const;
 
+/** The most random draws the page asks for (each costs a full dev evaluation with BLEU). */
+const MAX_DRAWS = 50;
+
 export function AblationSection({ data }: { data: ExperimentData }) {
   const focus = usePlayground(selectFocusView);
   const ablation = usePlayground((s) => s.experiments.ablation);
   const client = useClient();
   const fromFile = data.ablation;
+  const [draws, setDraws] = useState(RANDOM_DRAWS);
+  const drawsOk = Number.isInteger(draws) && draws >= 1 && draws <= MAX_DRAWS;
   const problem = !focus?.info ? 'start a weighted run first' : ablationProblem(focus.info.config) ?? (focus.info.devPairs === 0 ? 'the run has no dev set' : null);
   const shown: { report: AblationReport; step: number | null; label: string; uniformCheck: number | null } | null = fromFile
     ? { report: fromFile, step: fromFile.step, label: fromFile.checkpoint, uniformCheck: null }
@@ -32,12 +37,20 @@ export function AblationSection({ data }: { data: ExperimentData }) {
       <div className="card-head">
         <h2>Table 3 at test time: learned, uniform, random and muted κ/α</h2>
         {!data.fromFile && (
-          <button type="button" data-testid="ablate" disabled={problem !== null || ablation?.pending === true} title={problem ?? `Measure ${focus?.label} with its κ/α replaced, between its steps; its learned κ/α are restored afterwards`}
-            onClick={() => focus && client.experiments.ablate(focus.id)}>
+          <label className="inline" title={`Random points of the simplex to draw (1–${MAX_DRAWS}); each draws every κ and α vector`}>
+            random draws
+            <input type="number" className="exp-draws" data-testid="ablate-draws" min={1} max={MAX_DRAWS} step={1} value={Number.isFinite(draws) ? draws : ''} aria-invalid={!drawsOk}
+              onChange={(e) => setDraws(e.target.value.trim() === '' ? NaN : Number(e.target.value))} />
+          </label>
+        )}
+        {!data.fromFile && (
+          <button type="button" data-testid="ablate" disabled={problem !== null || ablation?.pending === true || !drawsOk} title={problem ?? `Measure ${focus?.label} with its κ/α replaced, between its steps; its learned κ/α are restored afterwards`}
+            onClick={() => focus && client.experiments.ablate(focus.id, { randomDraws: draws })}>
             Measure {focus?.label ?? 'the focused run'}
           </button>
         )}
       </div>
+      {!data.fromFile && !drawsOk && <p className="error" data-testid="ablate-draws-error">Random draws must be a whole number from 1 to {MAX_DRAWS}.</p>}
       {!data.fromFile && problem && <p className="hint" data-testid="ablate-problem">The ablation needs a trained weighted run with learned κ/α: {problem}.</p>}
       {ablation?.pending && !data.fromFile && (
         <p className="exp-progress" data-testid="ablation-progress">
