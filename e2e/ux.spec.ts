@@ -152,6 +152,13 @@ test('the branch-flow diagram sits next to the loss and its strokes follow κ an
   const shown = Number(await detail.getByTestId('flow-detail-kappa').textContent());
   const stored = await page.evaluate(() => window.__playground!.getState().metrics.runs[0].branches.find((x) => x.layer === 'dec.0')!.kappa.at(-1)![1]);
   expect(Math.abs(shown - stored)).toBeLessThan(0.01); // shown to 3 decimals, read a moment apart
+  // After a translation, a decoder branch's detail carries its own cross-attention map.
+  await expect(detail).toContainText('Translate a sentence');
+  await page.getByTestId('translate-button').click();
+  await expect(page.getByTestId('translate-output')).toHaveAttribute('data-pending', 'false');
+  await page.getByTestId('flow-branch-dec.0-1').hover();
+  await expect(detail.getByTestId('attention-map-1')).toBeVisible();
+  await expect(detail.getByTestId('attention-heatmap')).toContainText('Cross-attention of branch 2');
 });
 
 test('the live region announces steps and evaluations', async () => {
