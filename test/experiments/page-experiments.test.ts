@@ -4,7 +4,7 @@
 // the seeds default per adapter, and opening files (errors naming the file).
 import { describe, expect, it } from 'vitest';
 import { expandSeeds, seedGroupOf, seedLabel, suggestedSeeds } from '../../src/ui/experiments/seed-runs.ts';
-import { bandRows, experimentView, metricsResult, pageResults, sweepView } from '../../src/ui/experiments/results.ts';
+import { bandRows, experimentView, metricsResult, pageResults, sweepFromLabels, sweepView } from '../../src/ui/experiments/results.ts';
 import { ExperimentClient, sweepSpecProblems } from '../../src/ui/experiments/experiment-client.ts';
 import { muteKey } from '../../src/ui/experiments/slice.ts';
 import { createPlaygroundStore, emptyRunMetrics, idleRates, type RunMetrics, type RunView } from '../../src/ui/store.ts';
@@ -155,6 +155,10 @@ describe('sweeps', () => {
     const results = pageResults(runs, { 0: metrics(4, 5, 0.5), 1: metrics(4, 5, 0.25) }, null);
     const points = sweepView({ param: 'kappa-warmup', values: [2, 5, 9] }, results, experimentView(results, null).summary);
     expect(points.map((p) => [p.value, p.devLoss.mean])).toEqual([[2, 4.5], [5, 3.5]]);
+    // Recognized by the labels alone (a sweep resumed from an autosave), in the runs' order.
+    expect(sweepFromLabels(results)).toEqual({ param: 'kappa-warmup', values: [5, 2] });
+    expect(sweepFromLabels(pageResults([view(0, 'weighted'), view(1, 'kappa-warmup=2')], { 0: metrics(2, 5, 1), 1: metrics(2, 5, 1) }, null))).toBeNull();
+    expect(sweepFromLabels(pageResults([view(0, 'dModel=32')], { 0: metrics(2, 5, 1) }, null))).toBeNull();
   });
 });
 

@@ -6,7 +6,7 @@ import type { ModelConfig } from '../../model/config.ts';
 import { band } from '../../experiments/stats.ts';
 import { summarizeRuns, targetReached, type ExperimentSummary, type RunResult, type Verdict } from '../../experiments/seeds.ts';
 import { seedRunFromSeries } from '../../experiments/series.ts';
-import { sweepPoints, type Sweep, type SweepPoint } from '../../experiments/sweep.ts';
+import { SWEEP_PARAMS, sweepPoints, type Sweep, type SweepParam, type SweepPoint } from '../../experiments/sweep.ts';
 import type { MetricsSeries } from '../../experiments/metrics-jsonl.ts';
 import { ema, thinIndices, type XAxisKind } from '../chart-data.ts';
 import type { RunMetrics, RunView } from '../store.ts';
@@ -105,4 +105,18 @@ export function sweepView(sweep: Sweep, results: readonly RunResult[], summary: 
   const present = sweep.values.filter((v) => results.some((r) => r.label === `${sweep.param}=${v}`));
   const runs = present.map((v) => summary.runs[results.findIndex((r) => r.label === `${sweep.param}=${v}`)]);
   return sweepPoints({ ...sweep, values: present }, { runs, verdicts: [] });
+}
+
+/**
+ * The sweep that runs labelled "PARAM=VALUE" (every group, one PARAM of SWEEP_PARAMS) were trained by, or
+ * null: a sweep resumed from an autosave is recognized by its labels.
+ */
+export function sweepFromLabels(results: readonly RunResult[]): Sweep | null {
+  const parts = results.map((r) => /^([a-z-]+)=(.+)$/.exec(r.label));
+  if (parts.length === 0 || parts.some((p) => !p || p[1] !== parts[0]![1])) return null;
+  const param = parts[0]![1];
+  if (!(SWEEP_PARAMS as readonly string[]).includes(param)) return null;
+  const values = parts.map((p) => (param === 'weighting' ? p![2] : Number(p![2])));
+  if (values.some((v) => typeof v === 'number' && !Number.isFinite(v))) return null;
+  return { param: param as SweepParam, values } as Sweep;
 }

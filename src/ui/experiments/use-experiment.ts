@@ -5,7 +5,7 @@ import type { RunResult } from '../../experiments/seeds.ts';
 import type { Sweep } from '../../experiments/sweep.ts';
 import type { AblationReportFile } from '../../experiments/report.ts';
 import { usePlayground } from '../context.ts';
-import { experimentView, metricsResult, pageResults, withTarget, type ExperimentView } from './results.ts';
+import { experimentView, metricsResult, pageResults, sweepFromLabels, withTarget, type ExperimentView } from './results.ts';
 
 export interface ExperimentData extends ExperimentView {
   /** "this page's runs" or the opened file's name. */
@@ -40,7 +40,10 @@ export function useExperiment(): ExperimentData {
     } else {
       results = pageResults(runs, metrics, target);
     }
-    return { ...experimentView(results, target), results, source: opened ? opened.name : "this page's runs", fromFile: opened !== null, sweep: opened ? fileSweep : sweep, ablation };
+    // The sweep started on this page (all its values, even those not trained yet) while its runs are shown;
+    // else one recognized by the runs' labels (a sweep resumed from an autosave).
+    const pageSweep = sweep && results.some((r) => r.label.startsWith(`${sweep.param}=`)) ? sweep : sweepFromLabels(results);
+    return { ...experimentView(results, target), results, source: opened ? opened.name : "this page's runs", fromFile: opened !== null, sweep: opened ? fileSweep : pageSweep, ablation };
   }, [runs, metrics, target, sweep, opened]);
 }
 
