@@ -124,7 +124,7 @@ export function valuesFromSpec(spec: RunSpec, lrScale: number): ConfigValues {
     variant: m.variant, weighting: m.weighting, dModel: m.dModel, branches: m.branches, dFF: m.dFF, encLayers: m.encLayers, decLayers: m.decLayers,
     dropout: m.dropout, labelSmoothing: m.labelSmoothing,
     steps: spec.train.steps, warmup: spec.train.warmup, kappaWarmup: spec.train.kappaWarmup, freezeSteps: spec.train.freezeSteps,
-    lrScale, gradClip: spec.train.gradClip, seed: spec.train.seed, evalEvery: spec.evalEvery, compare: 'off',
+    lrScale, gradClip: spec.train.gradClip, seed: spec.train.seed, evalEvery: spec.evalEvery, compare: 'off', seeds: 1,
   };
   const preset = Object.entries(UI_PRESETS).find(([, p]) => Object.entries(p.values).every(([k, v]) => values[k as keyof ConfigValues] === v));
   return { ...values, preset: preset ? preset[0] : 'custom' };

@@ -55,8 +55,8 @@ export function diffLabels(models: readonly ModelConfig[]): string[] {
   });
 }
 
-/** Fields that change nothing about a run's training when changed on the page (live, or page-side only). */
-const NOT_A_RUN_CHANGE = new Set<FieldName>(['lrScale', 'autosaveEvery', 'compare', 'preset']);
+/** Fields that change nothing about one run's training (live, page-side, or how many runs a Start makes). */
+const NOT_A_RUN_CHANGE = new Set<FieldName>(['lrScale', 'autosaveEvery', 'compare', 'seeds', 'preset']);
 
 export interface FieldChange {
   name: FieldName;
