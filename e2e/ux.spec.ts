@@ -125,7 +125,6 @@ test('the branch-flow diagram sits next to the loss and its strokes follow κ an
   const [a, b] = [await loss.boundingBox(), await flow.boundingBox()];
   expect(b!.x).toBeGreaterThan(a!.x + a!.width - 1);
   expect(b!.y).toBeLessThan(900);
-  await page.screenshot({ path: `${SCREENS}/first-screen-1440x900.png` });
 
   // Each stroke is as wide as its weight, before and after a few more steps.
   const before = await settled(page, 'enc.0');
@@ -172,6 +171,9 @@ test('the live region announces steps and evaluations', async () => {
   expect(later).toMatch(/step \d+ of 1000, training loss \d+\.\d\d/);
   await page.waitForFunction(() => document.querySelector('[data-testid="live-status"]')?.textContent?.includes('dev evaluation at step'), undefined, { timeout: 150_000 });
   console.log(`[ux] live region: ${first} → ${await live.textContent()}`);
+  // The first screen at 1440×900 a few dozen steps into the micro run (after its first evaluation).
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${SCREENS}/first-screen-1440x900.png` });
 });
 
 test('a hidden tab pauses training and a shown one resumes it, unless told to keep going', async () => {

@@ -25,7 +25,7 @@ export function canStart(status: RunStatus): boolean {
   return status === 'idle' || status === 'paused' || status === 'done' || status === 'stopped';
 }
 
-/** The configuration form is locked while the session's runs may still train. */
+/** The session's runs may still train (the form then offers a changed setting as a new run; a sweep waits). */
 export function configLocked(status: RunStatus): boolean {
   return hasRuns(status) && status !== 'done' && status !== 'stopped';
 }
