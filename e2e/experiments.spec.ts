@@ -14,6 +14,7 @@
 //   npm run cli -- ablate --checkpoint /tmp/fx/weighted-seed1.safetensors --random-draws 2 --limit 20 --out micro-ablation.json
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { pngSize } from '../src/testing/png.ts';
 import { openPlayground } from './open-page.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -84,6 +85,10 @@ test('2 seeds of the weighted model and the baseline: 2 runs per configuration, 
   await expect(lossAtSteps).toHaveAttribute('data-unclear', String(unclear));
   if (unclear) await expect(lossAtSteps).toContainText('no clear difference');
   await expect(page.locator('[data-testid="verdicts"] li[data-at="tokens"]').first()).toContainText(`at ${r[0].tokens.at(-1)} tokens`);
+  // The seed chart exports as a PNG, as every chart of the page.
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('png-seeds').click()]);
+  expect(png.suggestedFilename()).toBe('seeds.png');
+  expect(pngSize(readFileSync(await png.path())).width).toBeGreaterThan(400);
   // Steps to a target every run reaches at its first evaluation: step 4 for every seed.
   const target = Math.max(...r.map((x) => x.dev[0].loss)) + 0.01;
   await page.getByTestId('seed-target-loss').fill(String(target));
@@ -115,6 +120,8 @@ test('Table 3 of the focused run: the learned weights are restored and uniform i
   expect(Math.abs(uniform - check)).toBeLessThan(1e-5 * Math.max(1, check));
   expect(uniform).not.toBeCloseTo(before.loss, 4); // the learned κ/α are not uniform: the check can tell
   await expect(page.getByTestId('ablation-section')).toContainText("the paper's (config C, WMT En→De, at its scale)");
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('png-table3').click()]);
+  expect(png.suggestedFilename()).toBe('table3.png');
   // Afterwards the weights are the learned ones: a muted branch is measured beside the same learned loss.
   await page.evaluate(() => window.__playgroundClient!.muteBranch(0, 'dec.0', 1, 'alpha'));
   const mute = page.locator('[data-testid="mute-results"] li[data-layer="dec.0"][data-which="alpha"][data-branch="1"]');
