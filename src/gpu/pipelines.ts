@@ -185,14 +185,19 @@ export class PipelineCache {
     if (have) {
       this.stats.hits++;
       if (!have.pipeline) {
-        if (!this.batch) throw new Error(`pipeline ${key} is still being created by an unsettled batch: await the compilation that asked for it first`);
-        if (!this.batch.started.includes(have)) this.batch.started.push(have); // an earlier batch's: this one waits for it too
+        // Still being made by an earlier batch (one abandoned, such as warmPipelines'): a batch waits for
+        // it too; the synchronous path cannot wait, so it makes its own (the late one is then dropped).
+        if (this.batch) {
+          if (!this.batch.started.includes(have)) this.batch.started.push(have);
+        } else {
+          const t0 = performance.now();
+          have.pipeline = this.device.createComputePipeline(this.descriptor(shader, entryPoint, constants, key));
+          this.stats.syncPipelineMs += performance.now() - t0;
+        }
       }
       return have;
     }
-    const numeric: Record<string, number> = {};
-    for (const [k, v] of Object.entries(constants)) numeric[k] = Number(v);
-    const descriptor: GPUComputePipelineDescriptor = { label: key, layout: 'auto', compute: { module: this.module(shader), entryPoint, constants: numeric } };
+    const descriptor = this.descriptor(shader, entryPoint, constants, key);
     const handle = new PipelineHandle(key, shader, entryPoint);
     this.handles.set(key, handle);
     this.counters.pipelines++;
@@ -201,9 +206,9 @@ export class PipelineCache {
       this.stats.asyncPipelines++;
       handle.pending = this.device.createComputePipelineAsync(descriptor).then(
         (pipeline) => {
-          handle.pipeline = pipeline;
+          handle.pipeline ??= pipeline; // (unless the synchronous path made one meanwhile)
           handle.pending = null;
-          return pipeline;
+          return handle.pipeline;
         },
         (err: unknown) => {
           this.handles.delete(key); // asked for again, it is created again (and refused again, with its message)
@@ -219,6 +224,12 @@ export class PipelineCache {
       this.batch?.started.push(handle); // made already: counted in the batch's progress all the same
     }
     return handle;
+  }
+
+  private descriptor(shader: string, entryPoint: string, constants: OverrideConstants, key: string): GPUComputePipelineDescriptor {
+    const numeric: Record<string, number> = {};
+    for (const [k, v] of Object.entries(constants)) numeric[k] = Number(v);
+    return { label: key, layout: 'auto', compute: { module: this.module(shader), entryPoint, constants: numeric } };
   }
 
   /** Distinct pipelines asked for (made or being made). */

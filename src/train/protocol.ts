@@ -196,6 +196,13 @@ export type PageMessage =
    *  change"). Answered 'accepted' (its run-info follows; a done or stopped session runs again) or
    *  'rejected' (no session, a reset meanwhile, an id in use, a bad spec): nothing else changes. */
   | { type: 'add'; request: number; run: RunSpec }
+  /**
+   * What Start would train (model, options, batch size): the worker starts making its step's pipelines
+   * in the background (src/train/trainer.ts warmPipelines), so a Start soon after finds most of them made.
+   * Ignored while the session has runs; nothing answers; a config the device refuses is skipped (Start
+   * says why).
+   */
+  | { type: 'warm'; runs: { model: ModelConfig; train: TrainerOptions; batchTokens: number }[] }
   /** Parse a TSV corpus file in the worker (off the page's main thread), with progress. */
   | { type: 'import'; id: number; name: string; bytes: Uint8Array }
   /** An imported corpus the worker does not hold yet (a fresh worker resuming an autosave). */

@@ -13,7 +13,8 @@ import type { AttentionMaps, DeviceMemory, PageMessage, RunSpec, RunState, RunSt
 import { DataCache, planFresh, planRestore, TrainingRun, type RunPlan } from './run.ts';
 import { specWithPairs } from './spec.ts';
 import { corpusHash, importCorpus } from '../data/import.ts';
-import { nonfiniteReason } from './trainer.ts';
+import { nonfiniteReason, warmPipelines } from './trainer.ts';
+import { validateModelConfig } from '../model/config.ts';
 import { ablationProblem, measureMuted, runAblation, uniformWeightingLoss } from '../experiments/ablation.ts';
 import { evalSet } from '../experiments/measure.ts';
 
@@ -92,6 +93,8 @@ export class Session {
       case 'simulate-nan':
         for (const run of this.runs) if (run.state === 'active') run.trainer.poisonNextStep();
         return;
+      case 'warm':
+        return void this.exclusive(async () => this.warm(message.runs));
       case 'hello':
         return;
     }
@@ -187,6 +190,21 @@ export class Session {
         void this.loop(generation);
       }
     });
+  }
+
+  /** See PageMessage 'warm': the pipelines of the runs the page would start, made in the background. */
+  private warm(runs: Extract<PageMessage, { type: 'warm' }>['runs']): void {
+    if (this.runs.length > 0 || this.lostMessage) return;
+    for (const run of runs) {
+      try {
+        const config = validateModelConfig(run.model, 'warm');
+        // A typical first batch: 24 (or maxLen) positions a side, batchTokens padded tokens.
+        const len = Math.min(config.maxLen, 24);
+        warmPipelines(this.gpu, config, run.train, { batch: Math.max(1, Math.floor(run.batchTokens / (2 * len))), srcLen: len, tgtLen: len });
+      } catch {
+        // Speculative: a config the device refuses is Start's to report.
+      }
+    }
   }
 
   /** A spec whose imported corpus was left out (pairs: []) gets the pairs the worker holds by its hash. */

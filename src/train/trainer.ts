@@ -535,6 +535,27 @@ export class Trainer {
   }
 }
 
+/**
+ * Start making the pipelines of `config`'s training step at `shape` in the background, and return at
+ * once with how many were started: the step is lowered by a throwaway trainer (its buffers made and freed
+ * within this call) inside a pipeline batch that is abandoned, never settled, so the pipelines land in
+ * gpu.pipelines while nobody waits. A later Trainer.prepare finds them made or still being made (and
+ * waits for those); a shape that needs other variants makes those then. The page asks for this while
+ * the user is still on the form (the worker's 'warm'), so Start finds most of the compiling done.
+ */
+export function warmPipelines(gpu: Gpu, config: ModelConfig, options: TrainerOptions, shape: BatchShape): number {
+  const before = gpu.pipelines.stats.pipelines;
+  const trainer = new Trainer(gpu, config, options);
+  const batch = gpu.pipelines.openBatch();
+  try {
+    trainer.bucket(shape);
+  } finally {
+    batch.abandon();
+    trainer.destroy();
+  }
+  return gpu.pipelines.stats.pipelines - before;
+}
+
 const bucketKey = (shape: BatchShape) => `${shape.batch}x${shape.srcLen}x${shape.tgtLen}`;
 
 /** Write a batch's token ids into a compiled graph's input buffers. */

@@ -76,6 +76,14 @@ export class TrainingClient {
     this.worker.postMessage(message);
   }
 
+  /** Let the worker start making the pipelines of what Start would train (the form as it is now). */
+  private warm(): void {
+    const { values, imported } = this.store.getState().config;
+    const { gpu } = this.store.getState().run;
+    const checked = runSpecs(values, imported, gpu.state === 'ready' ? (gpu.limits ?? null) : null);
+    if (checked.ok) this.send({ type: 'warm', runs: checked.specs.map((s) => ({ model: s.model, train: s.train, batchTokens: s.data.batchTokens })) });
+  }
+
   /** Start fresh runs with the current config (or resume paused ones). */
   start(paused = false): void {
     const { status } = this.store.getState().run;
@@ -329,7 +337,8 @@ export class TrainingClient {
   private receive(m: WorkerMessage): void {
     switch (m.type) {
       case 'ready':
-        return patchRun(this.store, { gpu: { state: 'ready', adapter: m.adapter, features: m.features, limits: m.limits }, gpuMemory: m.memory });
+        patchRun(this.store, { gpu: { state: 'ready', adapter: m.adapter, features: m.features, limits: m.limits }, gpuMemory: m.memory });
+        return this.warm();
       case 'gpu-unavailable':
         return patchRun(this.store, { gpu: { state: 'unavailable', message: m.message } });
       case 'status':

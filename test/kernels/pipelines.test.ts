@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { testGpu } from '../helpers/gpu.ts';
 import { overrideDefaults, PipelineCache } from '../../src/gpu/pipelines.ts';
-import { encodeDispatches, makeDispatch, runDispatches } from '../../src/gpu/kernel.ts';
+import { encodeDispatches, runDispatches } from '../../src/gpu/kernel.ts';
 import { createTensor, readTensor, uploadTensor } from '../../src/gpu/tensor.ts';
 import { copyTensor } from '../../src/gpu/kernels/elementwise.ts';
 import type { Gpu, GpuCounters } from '../../src/gpu/device.ts';
@@ -100,9 +100,7 @@ describe('pipeline cache', () => {
     const pass = gpu.device.createCommandEncoder().beginComputePass();
     expect(() => encodeDispatches(pass, [dispatch])).toThrow(/relabelled copy: its pipeline is still being created/);
     pass.end();
-    // Outside the batch, asking again for a pipeline it has not made yet is refused with a clear message.
     batch.close();
-    expect(() => makeDispatch(local, 'too early', cache.get('elementwise', 'copy'), [], [1])).toThrow(/still being created by an unsettled batch/);
     await batch.settle();
     expect(dispatch.pending).toBe(false);
     expect(dispatch.bindGroup.label).toBe('relabelled copy');
@@ -128,6 +126,23 @@ describe('pipeline cache', () => {
     await two.settle();
     expect(copy.pipeline).not.toBeNull();
     await one.settle();
+  });
+
+  it('an abandoned batch\'s pipelines land in the cache; the synchronous path does not wait for one still pending', async () => {
+    const gpu = await testGpu();
+    const { cache, calls } = countingCache(gpu);
+    const warm = cache.openBatch();
+    const copy = cache.get('elementwise', 'copy');
+    const fill = cache.get('elementwise', 'fill_zero');
+    warm.abandon(); // (warmPipelines: started, never settled)
+    const made = cache.get('elementwise', 'copy'); // no batch: made now, synchronously
+    expect(made).toBe(copy);
+    expect(copy.pipeline).not.toBeNull();
+    const own = copy.pipeline;
+    await Promise.all([copy.pending, fill.pending]);
+    expect(copy.pipeline).toBe(own); // the late asynchronous one is dropped
+    expect(fill.pipeline).not.toBeNull();
+    expect(calls).toEqual({ async: 2, sync: 1, modules: 1 });
   });
 
   it('with synchronous creation a batch makes each pipeline as it is asked for, and settles the same way', async () => {

@@ -2,13 +2,15 @@
 // asynchronously, reporting the phases in order ('shaders', then 'pipelines' up to their total, then
 // 'buffers' up to theirs); trainer.startup then has every part, and the first step's time once it has
 // reported. A prepared trainer computes what one compiled on its first step (synchronously) does. The
-// worker's session posts the phases as 'compile-progress' while a run is prepared, then 'first-step'.
+// worker's session posts the phases as 'compile-progress' while a run is prepared, then 'first-step'; a
+// 'warm' (the page, while the user is on the form) starts the pipelines in the background, holding no
+// GPU memory afterwards, and the Start after it finds them made.
 import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
 import { validateModelConfig } from '../../src/model/config.ts';
 import { Trainer, type StepMetrics } from '../../src/train/trainer.ts';
 import { prepareData } from '../../src/train/data.ts';
-import type { CompileProgress } from '../../src/gpu/pipelines.ts';
+import { PipelineCache, type CompileProgress } from '../../src/gpu/pipelines.ts';
 import { sessionHarness } from '../helpers/session.ts';
 import type { RunSpec, WorkerMessage } from '../../src/train/protocol.ts';
 
@@ -106,5 +108,37 @@ describe('startup', () => {
     expect(h.messages.slice(firstMetrics).some((m) => m.type === 'compile-progress')).toBe(false);
     h.send({ type: 'reset' });
     await h.until((m) => m.type === 'status' && m.status === 'idle');
+  });
+
+  it('warm starts the step\'s pipelines in the background, holds no memory, and the Start after it reuses them', async () => {
+    const h = await sessionHarness();
+    const shared = h.gpu.pipelines;
+    const fresh = new PipelineCache(h.gpu.device, h.gpu.counters); // (the file's device already made the usual ones)
+    fresh.createAsync = true; // the page's way
+    h.gpu.pipelines = fresh;
+    try {
+      const spec: RunSpec = {
+        id: 0, label: 'weighted', model: config, train: { ...options, steps: 1 },
+        data: { source: { kind: 'reverse', symbols: 12 }, vocab: 280, batchTokens: 256, devPairs: 10 }, evalEvery: 0, bleuSentences: 0,
+      };
+      const live = h.gpu.memory.liveBytes;
+      h.clear();
+      h.send({ type: 'warm', runs: [{ model: spec.model, train: spec.train, batchTokens: 256 }] });
+      await new Promise((r) => setTimeout(r, 20));
+      const warmed = fresh.size;
+      expect(warmed).toBeGreaterThan(20);
+      expect(fresh.stats.asyncPipelines).toBe(warmed);
+      expect(h.gpu.memory.liveBytes).toBe(live); // the throwaway trainer's buffers are gone
+      expect(h.messages).toEqual([]); // nothing answers
+      h.send({ type: 'start', runs: [spec], paused: false });
+      await h.until((m) => m.type === 'status' && m.status === 'done');
+      expect(h.of('error')).toEqual([]);
+      expect(fresh.stats.pipelines - warmed).toBeLessThan(warmed / 2); // most were made by the warm-up
+      expect(fresh.stats.hits).toBeGreaterThan(warmed / 2);
+      h.send({ type: 'reset' });
+      await h.until((m) => m.type === 'status' && m.status === 'idle');
+    } finally {
+      h.gpu.pipelines = shared;
+    }
   });
 });
