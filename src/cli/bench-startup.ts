@@ -1,5 +1,7 @@
-// `npx tsx src/cli/bench-startup.ts [--repeats N] [--preset tiny] [--page DIST]`: time from Start to the
-// first step's metrics, the page's default run (en-de, comparison off; the preset's model), not a test.
+// `npx tsx src/cli/bench-startup.ts [--repeats N] [--preset tiny] [--think S] [--page DIST]`: time from
+// Start to the first step's metrics, the page's default run (en-de, comparison off; the preset's model),
+// not a test. --think S: Start S seconds after the device is ready (a user reading the form; the page's
+// 'warm' compiles meanwhile: Node sends it as the page does), default 0.
 // - Node (default): the worker's Session (src/train/session.ts) on the Node adapter (WEBGPU_ADAPTER picks
 //   it), Start sent as the page sends it; the times of the worker's 'progress' (data) and
 //   'compile-progress' messages split it. cpu_ms: this process's CPU time (the software driver's threads
@@ -20,7 +22,7 @@ import { runSpecs } from '../ui/runs.ts';
 import { defaultValues, type ConfigValues } from '../ui/schema.ts';
 import { numberOption, parseOptions, UsageError } from './args.ts';
 
-const USAGE = 'npx tsx src/cli/bench-startup.ts [--repeats N] [--preset tiny|small] [--page DIST]';
+const USAGE = 'npx tsx src/cli/bench-startup.ts [--repeats N] [--preset tiny|small] [--think S] [--page DIST]';
 
 interface Measured {
   where: string;
@@ -48,15 +50,17 @@ function thin(marks: [number, string][]): [number, string][] {
   });
 }
 
-async function measureNode(preset: string): Promise<Measured> {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function measureNode(preset: string, thinkMs: number): Promise<Measured> {
   const gpu = await acquireNodeGpu();
   const specs = runSpecs(pageValues(preset), null, null);
   if (!specs.ok) throw new Error(`the page's default config does not validate: ${JSON.stringify(specs)}`);
   const marks: [number, string][] = [];
   let t0 = 0;
-  const cpu0 = process.cpuUsage();
+  let session: Session | null = null;
   const first = new Promise<number>((resolve, reject) => {
-    const session = new Session(gpu, (m: WorkerMessage) => {
+    session = new Session(gpu, (m: WorkerMessage) => {
       const at = Math.round(performance.now() - t0);
       if (m.type === 'progress') marks.push([at, `progress ${m.text}`]);
       if (m.type === 'status') marks.push([at, `status ${m.status}`]);
@@ -64,9 +68,14 @@ async function measureNode(preset: string): Promise<Measured> {
       if (m.type === 'metrics') resolve(performance.now());
       if (m.type === 'error' || m.type === 'rejected') reject(new Error(m.message));
     });
-    t0 = performance.now();
-    session.handle({ type: 'start', runs: specs.specs, paused: false });
   });
+  if (thinkMs > 0) {
+    session!.handle({ type: 'warm', runs: specs.specs.map((s) => ({ model: s.model, train: s.train, batchTokens: s.data.batchTokens })) });
+    await sleep(thinkMs);
+  }
+  const cpu0 = process.cpuUsage();
+  t0 = performance.now();
+  session!.handle({ type: 'start', runs: specs.specs, paused: false });
   const t1 = await first;
   const cpu = process.cpuUsage(cpu0);
   gpu.device.destroy();
@@ -108,7 +117,7 @@ function serve(dist: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function measurePage(dist: string, preset: string): Promise<Measured> {
+async function measurePage(dist: string, preset: string, thinkMs: number): Promise<Measured> {
   const { chromium } = await import('@playwright/test');
   const { BASE_ARGS, CHROMIUM, WEBGPU_ARGS } = await import('../../playwright.config.ts');
   const server = await serve(dist);
@@ -136,6 +145,7 @@ async function measurePage(dist: string, preset: string): Promise<Measured> {
       const gpu = store.getState().run.gpu;
       return gpu.state === 'ready' ? gpu.adapter : gpu.state;
     }, pageValues(preset));
+    await sleep(thinkMs);
     const pid = browserServer.process().pid!;
     const cpu0 = treeCpuMs(pid);
     await page.evaluate(() => {
@@ -159,15 +169,16 @@ async function measurePage(dist: string, preset: string): Promise<Measured> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 async function main(): Promise<void> {
-  const v = parseOptions(process.argv.slice(2), { repeats: { type: 'string' }, preset: { type: 'string' }, page: { type: 'string' } }, USAGE);
+  const v = parseOptions(process.argv.slice(2), { repeats: { type: 'string' }, preset: { type: 'string' }, page: { type: 'string' }, think: { type: 'string' } }, USAGE);
   const repeats = numberOption(v, 'repeats', 1, { integer: true, min: 1 });
+  const thinkMs = 1000 * numberOption(v, 'think', 0, { min: 0 });
   const preset = typeof v.preset === 'string' ? v.preset : 'tiny';
   if (!['tiny', 'small'].includes(preset)) throw new UsageError(`--preset: tiny or small, not "${preset}"\nUsage: ${USAGE}`);
   const dist = typeof v.page === 'string' ? v.page : null;
   if (dist !== null && !existsSync(join(dist, 'index.html'))) throw new UsageError(`--page ${dist}: no index.html there (vite build --outDir ${dist} first)`);
   const all: Measured[] = [];
   for (let i = 0; i < repeats; i++) {
-    const m = dist === null ? await measureNode(preset) : await measurePage(dist, preset);
+    const m = dist === null ? await measureNode(preset, thinkMs) : await measurePage(dist, preset, thinkMs);
     all.push(m);
     console.log(JSON.stringify(m));
   }
