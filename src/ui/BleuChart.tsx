@@ -31,10 +31,10 @@ export function BleuChart() {
         <p className="empty">BLEU on the dev set (0–100, greedy decoding) appears at each evaluation.</p>
       ) : (
         <ResponsiveContainer width="100%" height={200}>
-          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 12 }}>
+          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 18, left: 16 }}>
             <CartesianGrid stroke="#e5e7eb" />
             <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} label={{ value: 'step', position: 'insideBottom', offset: -12, fontSize: 12, fill: '#6b7280' }} />
-            <YAxis domain={y.domain} ticks={y.ticks} tick={{ fontSize: 12 }} width={52} tickFormatter={(v: number) => v.toFixed(digits)} label={{ value: 'BLEU (0–100)', angle: -90, position: 'insideLeft', fontSize: 12, fill: '#6b7280', style: { textAnchor: 'middle' } }} />
+            <YAxis domain={y.domain} ticks={y.ticks} tick={{ fontSize: 12 }} width={60} tickFormatter={(v: number) => v.toFixed(digits)} label={{ value: 'BLEU (0–100)', angle: -90, position: 'insideLeft', fontSize: 12, fill: '#6b7280', style: { textAnchor: 'middle' } }} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(2)} / 100` : String(v))} labelFormatter={(s) => `step ${s}`} />
             {withPoints.length > 1 && <Legend verticalAlign="top" height={24} />}
             {withPoints.map((r) => (
