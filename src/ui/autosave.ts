@@ -6,7 +6,7 @@
 // others; after a lost GPU device it resumes this session's own slot. A record is validated in full when
 // read; one that cannot be used is reported by its problem and offered for deletion.
 import type { RunSpec } from '../train/protocol.ts';
-import { FIELDS, fieldError, type ConfigValues, type ImportedCorpus } from './schema.ts';
+import { defaultValues, FIELDS, fieldError, type ConfigValues, type ImportedCorpus } from './schema.ts';
 import { CHECKPOINT_EXTRAS, decodeCheckpoint } from '../model/checkpoint.ts';
 import { checkRunSpec, MAX_STEP } from '../train/spec.ts';
 import { corpusHash } from '../data/import.ts';
@@ -206,6 +206,9 @@ export function checkAutosave(raw: unknown): AutosaveRecord {
   if (r.version !== AUTOSAVE_VERSION) fail(`it was written by another version of the page (format ${String(r.version)}, expected ${AUTOSAVE_VERSION})`);
   if (typeof r.savedAt !== 'number' || !Number.isFinite(r.savedAt)) fail('savedAt is missing');
   if (typeof r.values !== 'object' || r.values === null) fail('the configuration is missing');
+  // A field the page gained after this autosave was written (e.g. "Repeat over N seeds") takes its
+  // default; a field that is there must be valid.
+  r.values = { ...defaultValues(), ...r.values };
   for (const f of FIELDS) {
     const problem = fieldError(f, (r.values as unknown as Record<string, string | number>)[f.name]);
     if (problem) fail(`configuration field ${f.name}: ${problem}`);
