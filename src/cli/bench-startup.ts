@@ -37,7 +37,8 @@ interface Measured {
 const load = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
 function pageValues(preset: string): ConfigValues {
-  return { ...defaultValues(), preset, compare: 'off', autosaveEvery: 0 } as ConfigValues;
+  // One run: no comparison, no repeat over seeds (what a software GPU's page defaults to), no autosave.
+  return { ...defaultValues(), preset, compare: 'off', seeds: 1, autosaveEvery: 0 } as ConfigValues;
 }
 
 /** Keep the first and last mark of each compile phase (the page's progress, without every pipeline). */
