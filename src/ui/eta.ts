@@ -29,7 +29,8 @@ const PHASE_TEXT: Record<CompilePhase, string> = {
 /** "compiling kernels 18/42", then "first step". */
 export function compileText(c: { phase: string; done: number; total: number }): string {
   const name = PHASE_TEXT[c.phase as CompilePhase] ?? c.phase;
-  return c.phase === 'first-step' ? `${name}…` : `${name} ${c.done}/${c.total}`;
+  if (c.phase === 'first-step') return `${name}…`;
+  return c.total === 0 ? `${name}: already made` : `${name} ${c.done}/${c.total}`; // 0/0: made while the form was open
 }
 
 /** Steps after which a run usually shows it learns (a visibly falling loss on the built-in data). */

@@ -59,6 +59,7 @@ describe('ETA and the first minute', () => {
   it('names the compile phases', () => {
     expect(compileText({ phase: 'shaders', done: 18, total: 42 })).toBe('compiling kernels 18/42');
     expect(compileText({ phase: 'first-step', done: 0, total: 1 })).toBe('first step…');
+    expect(compileText({ phase: 'shaders', done: 0, total: 0 })).toBe('compiling kernels: already made');
   });
 
   it('offers micro only when a measured non-micro run needs over 3 minutes for 200 steps', () => {
