@@ -433,7 +433,7 @@ interface Stored {
 
 /**
  * Layouts of dA and dB for C = alpha * op(A) @ op(B) (the linear part only: the caller handles a fused
- * ReLU with reluBackward and the bias gradient with column sums). dC has C's layout; each gradient is
+ * ReLU and the bias gradient, e.g. with gradMask and biasGrad in these matmuls' epilogues). dC has C's layout; each gradient is
  * written in its operand's layout (same ld, offset, stride). When the operand was broadcast over the
  * batch (stride 0), its gradient sums over the batch: one matmul per entry, each accumulating, in order,
  * so the sum stays deterministic. `accumulate` adds the first term to what the gradient buffer holds.
