@@ -20,11 +20,11 @@ import { describeError, outputPathProblem, writeFileAtomic } from './files.ts';
 import { loadPairsFile } from './experiment.ts';
 import { encodeReport, REPORT_VERSION, type AblationReportFile } from '../experiments/report.ts';
 
-const USAGE = 'npm run cli -- ablate --checkpoint F.safetensors [--src dev.en --ref dev.de] [--random-draws K] [--seed S] [--limit N (first N pairs)] [--no-bleu (dev loss only)] --out A.json';
+const USAGE = 'npm run cli -- ablate --checkpoint F.safetensors [--src dev.en --ref dev.de] [--random-draws K] [--seed S] [--limit N (first N pairs)] [--bleu-sentences N (BLEU on the first N of them; default all)] [--no-bleu (dev loss only)] --out A.json';
 
 const OPTIONS = {
   checkpoint: { type: 'string' }, src: { type: 'string' }, ref: { type: 'string' }, 'random-draws': { type: 'string' },
-  seed: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' }, 'no-bleu': { type: 'boolean' },
+  seed: { type: 'string' }, limit: { type: 'string' }, 'bleu-sentences': { type: 'string' }, out: { type: 'string' }, 'no-bleu': { type: 'boolean' },
 } as const;
 
 export function run(argv: string[]): Promise<number> {
@@ -68,7 +68,7 @@ function lines(path: string, option: string): string[] {
 }
 
 /** Pairs from --src/--ref, or the checkpoint's dev split; with where they came from. */
-function devPairs(v: Record<string, unknown>, ckpt: Checkpoint, tokenizer: Tokenizer, path: string, limit: number | null): { set: EvalSet; description: string } {
+function devPairs(v: Record<string, unknown>, ckpt: Checkpoint, tokenizer: Tokenizer, path: string, limit: number | null, bleuSentences: number | undefined): { set: EvalSet; description: string } {
   const maxLen = ckpt.config.maxLen;
   if ((v.src === undefined) !== (v.ref === undefined)) throw new UsageError('--src and --ref go together (source and reference sentences, one per line)');
   if (typeof v.src === 'string' && typeof v.ref === 'string') {
@@ -77,7 +77,7 @@ function devPairs(v: Record<string, unknown>, ckpt: Checkpoint, tokenizer: Token
     if (src.length !== ref.length) throw new UsageError(`--src has ${src.length} lines but --ref ${ref.length}: they must pair line by line`);
     const pairs: TextPair[] = src.map((s, i) => ({ src: s, tgt: ref[i] })).filter((p) => p.src.trim() !== '' && p.tgt.trim() !== '');
     if (pairs.length === 0) throw new UsageError(`--src ${srcPath}: no sentence pairs (empty lines are skipped)`);
-    return { set: evalSet(tokenizer, limit === null ? pairs : pairs.slice(0, limit), maxLen), description: `${srcPath} / ${refPath}` };
+    return { set: evalSet(tokenizer, limit === null ? pairs : pairs.slice(0, limit), maxLen, { bleuSentences }), description: `${srcPath} / ${refPath}` };
   }
   // `cli train` and `cli experiment` record the data under "data"; the page stores its run spec.
   const record = readDataRecord(ckpt.extras[CHECKPOINT_EXTRAS.data]) ?? recordFromRunSpec(ckpt.extras[CHECKPOINT_EXTRAS.run]);
@@ -92,8 +92,8 @@ function devPairs(v: Record<string, unknown>, ckpt: Checkpoint, tokenizer: Token
   const data = prepareData(source, { seed: record.seed, vocab: record.vocab, maxLen: record.maxLen, batchTokens: record.batchTokens, devPairs: record.devPairs, tokenizer });
   if (record.devCount !== undefined && data.devText.length !== record.devCount) throw new UsageError(`${path}: the rebuilt dev split has ${data.devText.length} pairs, the checkpoint recorded ${record.devCount}; give --src and --ref`);
   const description = `dev split of ${data.description} (data seed ${record.seed})`;
-  if (limit !== null && limit < data.devText.length) return { set: evalSet(tokenizer, data.devText.slice(0, limit), maxLen), description: `${description}, first ${limit}` };
-  return { set: evalSet(tokenizer, data.devText, maxLen, { batches: data.dev }), description };
+  if (limit !== null && limit < data.devText.length) return { set: evalSet(tokenizer, data.devText.slice(0, limit), maxLen, { bleuSentences }), description: `${description}, first ${limit}` };
+  return { set: evalSet(tokenizer, data.devText, maxLen, { batches: data.dev, bleuSentences }), description };
 }
 
 async function ablate(argv: string[]): Promise<number> {
@@ -105,17 +105,19 @@ async function ablate(argv: string[]): Promise<number> {
   const randomDraws = numberOption(v, 'random-draws', 5, { integer: true, min: 0, max: 1000 });
   const seed = numberOption(v, 'seed', 1, { integer: true, min: 0, max: 0xffffffff });
   const limit = v.limit === undefined ? null : numberOption(v, 'limit', 0, { integer: true, min: 1 });
+  const bleuSentences = v['bleu-sentences'] === undefined ? undefined : numberOption(v, 'bleu-sentences', 0, { integer: true, min: 1 });
   const { ckpt, tokenizer } = loadCheckpoint(checkpointPath);
   const refused = ablationProblem(ckpt.config);
   if (refused) throw new UsageError(`${checkpointPath}: ${refused}`);
-  const { set, description } = devPairs(v, ckpt, tokenizer, checkpointPath, limit);
+  const { set, description } = devPairs(v, ckpt, tokenizer, checkpointPath, limit, bleuSentences);
 
+  const lossPairs = set.batches.reduce((n, b) => n + b.batch, 0);
   const gpu = await acquireNodeGpu();
-  console.error(`ablate: adapter ${gpu.adapterName}; ${ckpt.config.weighting} weighted model, step ${ckpt.step}; ${set.sources.length} sentence pairs (${description}); ${randomDraws} random draws`);
+  console.error(`ablate: adapter ${gpu.adapterName}; ${ckpt.config.weighting} weighted model, step ${ckpt.step}; ${lossPairs} sentence pairs for the loss, ${set.sources.length} translated for BLEU (${description}); ${randomDraws} random draws`);
   const trainer = new Trainer(gpu, ckpt.config, { seed, steps: 1, warmup: 1, kappaWarmup: 1, lrScale: 1, freezeSteps: 0, gradClip: 0 }, { params: ckpt.params, step: ckpt.step });
   try {
     const result = await runAblation(trainer, set, { randomDraws, seed, bleu: v['no-bleu'] !== true, onProgress: (t) => console.error(`ablate: ${t}`) });
-    const report: AblationReportFile = { kind: 'ablation', version: REPORT_VERSION, checkpoint: checkpointPath, step: ckpt.step, config: ckpt.config, adapter: gpu.adapterName, pairs: set.sources.length, data: description, seed, ...result };
+    const report: AblationReportFile = { kind: 'ablation', version: REPORT_VERSION, checkpoint: checkpointPath, step: ckpt.step, config: ckpt.config, adapter: gpu.adapterName, pairs: lossPairs, bleuPairs: set.sources.length, data: description, seed, ...result };
     writeFileAtomic(out, encodeReport(report));
     const row = (name: string, loss: number, bleu: number | null) => console.log(`${name.padEnd(28)} dev loss ${loss.toFixed(4)}  BLEU ${bleu === null ? '—' : bleu.toFixed(2)}`);
     row('learned κ/α', result.learned.loss, result.learned.bleu);

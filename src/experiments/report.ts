@@ -41,8 +41,10 @@ export interface AblationReportFile extends AblationReport {
   step: number;
   config: ModelConfig;
   adapter: string;
-  /** Sentence pairs measured, and where they came from. */
+  /** Sentence pairs measured (the loss), and where they came from. */
   pairs: number;
+  /** Of those, the first ones translated for BLEU (absent in older reports: all of them). */
+  bleuPairs?: number;
   data: string;
   seed: number;
 }

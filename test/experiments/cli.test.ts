@@ -78,10 +78,11 @@ describe('cli experiment', () => {
     for (const v of verdicts) expect(r.log).toContain(v); // printed on stdout
     // A checkpoint per run and seed, which `ablate` can take (it records the experiment's data).
     expect(readdirSync(saveDir).sort()).toEqual(['baseline-seed1.safetensors', 'baseline-seed2.safetensors', 'weighted-seed1.safetensors', 'weighted-seed2.safetensors']);
-    const a = await cli(ablate, ['--checkpoint', join(saveDir, 'weighted-seed2.safetensors'), '--random-draws', '1', '--limit', '8', '--out', join(dir, 'seed2-ablation.json')]);
+    const a = await cli(ablate, ['--checkpoint', join(saveDir, 'weighted-seed2.safetensors'), '--random-draws', '1', '--limit', '8', '--bleu-sentences', '3', '--out', join(dir, 'seed2-ablation.json')]);
     expect(a.code, a.err).toBe(0);
     const ablation = JSON.parse(readFileSync(join(dir, 'seed2-ablation.json'), 'utf8'));
     expect(ablation.step).toBe(20);
+    expect([ablation.pairs, ablation.bleuPairs]).toEqual([8, 3]); // loss on the 8 pairs, BLEU on the first 3
     // The learned κ/α measured by ablate are the run's: its dev loss on the same split as the report's last evaluation.
     const full = await cli(ablate, ['--checkpoint', join(saveDir, 'weighted-seed2.safetensors'), '--random-draws', '0', '--no-bleu', '--out', join(dir, 'seed2-full.json')]);
     expect(full.code, full.err).toBe(0);

@@ -35,7 +35,7 @@ export function ReportOpener() {
 function describe(opened: OpenedFile): string {
   if (opened.kind === 'metrics') return ` (metrics of one run, ${opened.metrics.step.length} steps${opened.metrics.warnings.length ? `; ${opened.metrics.warnings.join('; ')}` : ''})`;
   const r = opened.report;
-  if (r.kind === 'ablation') return ` (ablation of ${r.checkpoint} at step ${r.step}, ${r.pairs} pairs, on ${r.adapter})`;
+  if (r.kind === 'ablation') return ` (ablation of ${r.checkpoint} at step ${r.step}, ${r.pairs} pairs${r.bleuPairs !== undefined && r.bleuPairs < r.pairs ? ` (BLEU on ${r.bleuPairs})` : ''}, on ${r.adapter})`;
   return ` (${r.complete ? '' : 'incomplete, '}${r.runs.length} configurations × ${r.seeds.length} seeds × ${r.train.steps} steps on ${r.adapter}; ${r.data.description})`;
 }
 
