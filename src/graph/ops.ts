@@ -531,20 +531,26 @@ export function dropoutOp(graph: Graph, label: string, x: Tensor, rate: number):
 }
 
 /**
- * x (B*T, D) = embed[tokens] * sqrt(D) + PE[t]. The tied embedding's gradient is always accumulated into.
- * In a training graph the backward's sort of the positions by token (it needs only the tokens) runs in the
- * forward's dispatch, into a tensor that lives until the backward.
+ * x (B*T, D) = dropout(embed[tokens] * sqrt(D) + PE[t]). The tied embedding's gradient is always accumulated
+ * into. In a training graph the backward's sort of the positions by token (it needs only the tokens) runs in
+ * the forward's dispatch, into a tensor that lives until the backward; the dropout (a fresh stream when
+ * rate > 0, as dropoutOp would take) runs in that dispatch too, and its backward in the scatter.
  */
-export function embeddingOp(graph: Graph, label: string, tokens: Tensor, embed: Tensor, positions: Tensor): Tensor {
+export function embeddingOp(graph: Graph, label: string, tokens: Tensor, embed: Tensor, positions: Tensor, rate = 0): Tensor {
   const [b, t] = tokens.shape;
   const out = graph.tensor(label, [b * t, embed.shape[1]]);
   const sorted = graph.tensor(`${label}.sorted`, embeddingSortShape(tokens), 'i32');
+  const stream = rate > 0 ? graph.nextStream() : 0;
+  const dropout = (c: LowerContext) => (rate > 0 ? { rate, stream, seeds: c.seeds } : undefined);
   let trained = false; // set when the backward is emitted (before any lowering)
   graph.add({
     label,
     reads: [tokens, embed, positions],
     writes: [out, sorted],
-    lower: (c) => [embeddingForward(c.gpu, { out: c.view(out), tokens: c.view(tokens), embed: c.view(embed), pe: c.view(positions), sorted: trained ? c.view(sorted) : undefined })],
+    lower: (c) => [embeddingForward(c.gpu, {
+      out: c.view(out), tokens: c.view(tokens), embed: c.view(embed), pe: c.view(positions),
+      sorted: trained || rate > 0 ? c.view(sorted) : undefined, dropout: dropout(c),
+    })],
     grad(g) {
       const d = g.gradOf(out);
       if (!d) return;
@@ -553,7 +559,7 @@ export function embeddingOp(graph: Graph, label: string, tokens: Tensor, embed: 
       trained = true;
       g.emit({
         label: `${label} backward`, reads: [d, tokens, sorted, target.tensor], writes: [target.tensor],
-        lower: (c) => embeddingBackward(c.gpu, { dembed: c.view(target.tensor), tokens: c.view(tokens), dout: c.view(d), sorted: c.view(sorted) }),
+        lower: (c) => embeddingBackward(c.gpu, { dembed: c.view(target.tensor), tokens: c.view(tokens), dout: c.view(d), sorted: c.view(sorted), dropout: dropout(c) }),
       });
     },
   });

@@ -4,7 +4,7 @@
 // D = dModel, M = branches, dk = D/M, F = dFF, V = vocab; N = B*S (encoder rows) or B*T (decoder rows).
 import { Graph, buildBackward, type Tensor } from '../graph/graph.ts';
 import {
-  alphaSumOp, attentionOp, crossEntropyOp, dropoutOp, embeddingOp, gatherRowsOp, kappaScaleOp, matmulOp, residualLayerNormOp, weightsSoftmaxOp,
+  alphaSumOp, attentionOp, crossEntropyOp, embeddingOp, gatherRowsOp, kappaScaleOp, matmulOp, residualLayerNormOp, weightsSoftmaxOp,
 } from '../graph/ops.ts';
 import { positionalTableData } from '../gpu/kernels/embedding.ts';
 import { headDim, type ModelConfig } from './config.ts';
@@ -54,10 +54,6 @@ class ModelBuilder {
       this.params.set(name, t);
     }
     return t;
-  }
-
-  dropout(label: string, x: Tensor): Tensor {
-    return dropoutOp(this.graph, label, x, this.c.dropout);
   }
 
   /** y (rows, out) = x (rows, in) @ W (in, out) [+ b] with W, b parameter blocks. */
@@ -161,7 +157,7 @@ class ModelBuilder {
   encoder(src: Tensor, embed: Tensor, positions: Tensor): Tensor {
     const c = this.c, g = this.graph, s = src.shape[1];
     const weighted = c.variant === 'weighted';
-    let x = this.dropout('enc.embed.drop', embeddingOp(g, 'enc.embed', src, embed, positions));
+    let x = embeddingOp(g, 'enc.embed', src, embed, positions, c.dropout); // dropout fused
     for (let l = 0; l < c.encLayers; l++) {
       const p = `enc.${l}`;
       const o = this.selfAttention(`${p}.attn`, x, src, s, false);
@@ -178,7 +174,7 @@ class ModelBuilder {
     const c = this.c, d = this.d, g = this.graph;
     const t = tgtIn.shape[1];
     const weighted = c.variant === 'weighted';
-    let y = this.dropout('dec.embed.drop', embeddingOp(g, 'dec.embed', tgtIn, embed, positions));
+    let y = embeddingOp(g, 'dec.embed', tgtIn, embed, positions, c.dropout); // dropout fused
     for (let l = 0; l < c.decLayers; l++) {
       const p = `dec.${l}`;
       const selfO = this.selfAttention(`${p}.self`, y, tgtIn, t, true);

@@ -8,6 +8,7 @@ import { runDispatches, type Dispatch } from '../../src/gpu/kernel.ts';
 import { createTensor, readTensor, uploadTensor } from '../../src/gpu/tensor.ts';
 import { createPositionalTable, embeddingBackward, embeddingForward, embeddingSortShape } from '../../src/gpu/kernels/embedding.ts';
 import * as ref from '../../src/reference/embedding.ts';
+import * as refDropout from '../../src/reference/dropout.ts';
 import { assertClose } from '../../src/testing/compare.ts';
 import { randomF32, randomInts } from '../../src/testing/random.ts';
 import { numericalGradient, weightedSum } from '../../src/testing/finite-diff.ts';
@@ -68,6 +69,24 @@ describe('embedding kernels', () => {
   // The sort made in the forward's dispatch (a training step) against the separate forward, sort and
   // scatter it replaces: the same forward output and the same (bitwise) embedding gradient.
   for (const [b, t, vocab, dim] of [[4, 100, 9, 70], [16, 64, 1000, 64]] as const) {
+    it(`forward + dropout + sort in one dispatch, then the scatter with the dropout's mask, B=${b} T=${t} V=${vocab} D=${dim}`, async () => {
+      // Against the composition replaced: embeddingForward, dropoutForward; dropoutBackward, embeddingBackward.
+      const gpu = await testGpu();
+      const [rate, stream, seed] = [0.3, 5, 987];
+      const tokens = batchTokens(b, t, vocab, 81), embed = randomF32(vocab * dim, 82), doutv = randomF32(b * t * dim, 83);
+      const tt = uploadTensor(gpu, tokens, [b, t], 'i32');
+      const out = createTensor(gpu, [b * t, dim]), dembed = createTensor(gpu, [vocab, dim]), sorted = createTensor(gpu, embeddingSortShape(tt), 'i32');
+      const dropout = { rate, stream, seeds: uploadTensor(gpu, Uint32Array.of(seed), [1], 'u32') };
+      await run(gpu, () => [
+        embeddingForward(gpu, { out, tokens: tt, embed: uploadTensor(gpu, embed, [vocab, dim]), pe: createPositionalTable(gpu, t, dim), sorted, dropout }),
+        ...embeddingBackward(gpu, { dembed, tokens: tt, dout: uploadTensor(gpu, doutv, [b * t, dim]), sorted, dropout }),
+      ]);
+      const forward = Float32Array.from(ref.embeddingForward(tokens, embed, b, t, dim));
+      assertClose('out', await readTensor(gpu, out), refDropout.dropoutForward(forward, seed, stream, rate), TOL);
+      const dkept = refDropout.dropoutBackward(doutv, seed, stream, rate);
+      assertClose('dembed', await readTensor(gpu, dembed), ref.embeddingBackward(tokens, dkept, vocab, dim), { atol: 1e-4, rtol: 1e-5 });
+    });
+
     it(`forward + sort in one dispatch, then the scatter, B=${b} T=${t} V=${vocab} D=${dim}`, async () => {
       const gpu = await testGpu();
       const tokens = batchTokens(b, t, vocab, 71), embed = randomF32(vocab * dim, 72), doutv = randomF32(b * t * dim, 73);

@@ -2,6 +2,7 @@
 // deterministic scatter-add backward into the tied embedding's gradient. PE comes from a table built once
 // on the CPU (f64 math rounded to f32), shared by every embedding call of a model.
 import type { Gpu } from '../device.ts';
+import { Usage } from '../buffers.ts';
 import { ceilDiv, createUniform, linearGrid, makeDispatch, require, type Dispatch } from '../kernel.ts';
 import { createTensor, numel, uploadTensor, type GpuTensor } from '../tensor.ts';
 
@@ -34,6 +35,15 @@ export interface EmbeddingForwardArgs {
   pe: GpuTensor; // (L >= T, D)
   /** A training step's: the backward's sort of the positions by token, made in the same dispatch (i32 (2, B*T)). */
   sorted?: GpuTensor;
+  /** Dropout of the output (shaders/dropout.wgsl's mask over its flat index); needs `sorted` (a training step). */
+  dropout?: EmbeddingDropout;
+}
+
+export interface EmbeddingDropout {
+  rate: number;
+  stream: number;
+  seeds: GpuTensor<'u32'>;
+  seedIndex?: number;
 }
 
 export interface EmbeddingBackwardArgs {
@@ -42,6 +52,8 @@ export interface EmbeddingBackwardArgs {
   dout: GpuTensor; // (B*T, D)
   /** The sort embeddingForward made (its `sorted`): then no sort dispatch is made here. */
   sorted?: GpuTensor;
+  /** The forward's dropout: dout is taken times its mask. */
+  dropout?: EmbeddingDropout;
 }
 
 /** B*T, T, V and D from tokens (B, T) and embed (V, D). */
@@ -55,7 +67,7 @@ function embeddingShape(op: string, tokens: GpuTensor, table: GpuTensor, rowsTen
   return { rows, seq: tokens.shape[1], vocab, dim };
 }
 
-function uniform(gpu: Gpu, s: { rows: number; seq: number; vocab: number; dim: number }, fwdGroups = 0) {
+function uniform(gpu: Gpu, s: { rows: number; seq: number; vocab: number; dim: number }, fwdGroups = 0, dropout?: EmbeddingDropout) {
   return createUniform(gpu, [
     ['u32', s.rows],
     ['u32', s.seq],
@@ -63,7 +75,20 @@ function uniform(gpu: Gpu, s: { rows: number; seq: number; vocab: number; dim: n
     ['u32', s.vocab],
     ['f32', Math.sqrt(s.dim)],
     ['u32', fwdGroups],
+    ['u32', dropout?.stream ?? 0],
+    ['f32', dropout?.rate ?? 0],
+    ['u32', dropout?.seedIndex ?? 0],
   ]);
+}
+
+/** The seeds binding of the dropout (checked), or a stand-in without one. */
+function seedsOf(gpu: Gpu, op: string, dropout?: EmbeddingDropout): GPUBuffer {
+  if (!dropout) return gpu.owner.shared('embedding no seeds', 256, Usage.STORAGE, 'embedding unused seeds');
+  const { rate, stream, seeds, seedIndex = 0 } = dropout;
+  require(rate >= 0 && rate < 1, op, `dropout rate ${rate} outside [0, 1)`);
+  require(Number.isInteger(stream) && stream >= 0 && stream <= 0xffffffff, op, `dropout stream ${stream} is not a u32`);
+  require(seeds.dtype === 'u32' && Number.isInteger(seedIndex) && seedIndex >= 0 && seedIndex < numel(seeds.shape), op, `seed index ${seedIndex} outside the u32 seeds buffer [${seeds.shape}]`);
+  return seeds.buffer;
 }
 
 /** The shape of the backward's sort scratch (positions, then their tokens) for tokens (B, T). */
@@ -80,13 +105,14 @@ export function embeddingForward(gpu: Gpu, a: EmbeddingForwardArgs): Dispatch {
   const s = embeddingShape(op, a.tokens, a.embed, a.out);
   require(a.pe.shape.length === 2 && a.pe.shape[1] === s.dim && a.pe.shape[0] >= s.seq, op, `pe must be (L >= ${s.seq}, ${s.dim}), got [${a.pe.shape}]`);
   require(a.out.buffer !== a.embed.buffer, op, 'out must not alias embed');
+  require(!a.dropout || a.sorted !== undefined, op, 'the dropout runs in the forward + sort dispatch: it needs `sorted`');
   if (a.sorted) {
     // One dispatch: the forward's workgroups, then the sort's (the sort reads only the tokens).
     checkSort(op, s, a.sorted);
     require(![a.out.buffer, a.tokens.buffer, a.embed.buffer, a.pe.buffer].includes(a.sorted.buffer), op, 'sorted must not share a buffer with the other tensors');
     const fwdGroups = ceilDiv(s.rows * s.dim, 256);
     const pipeline = gpu.pipelines.get(SHADER, 'embedding_forward_sort');
-    const resources = [uniform(gpu, s, fwdGroups), a.out, a.tokens, a.embed, a.pe, a.sorted];
+    const resources = [uniform(gpu, s, fwdGroups, a.dropout), a.out, a.tokens, a.embed, a.pe, a.sorted, seedsOf(gpu, op, a.dropout)];
     return makeDispatch(gpu, `${op}+sort`, pipeline, resources, linearGrid(gpu, fwdGroups + ceilDiv(s.rows, 256), 1));
   }
   const pipeline = gpu.pipelines.get(SHADER, 'embedding_forward');
@@ -106,16 +132,17 @@ export function embeddingBackward(gpu: Gpu, a: EmbeddingBackwardArgs): Dispatch[
   require(s.dim <= EMBEDDING_MAX_DIM, op, `D = ${s.dim} exceeds ${EMBEDDING_MAX_DIM}`);
   require(a.dembed.buffer !== a.dout.buffer, op, 'dembed must not alias dout');
   require((s.vocab + 1) * s.rows <= 0xffffffff, op, `sort keys (V + 1) * B*T = ${(s.vocab + 1) * s.rows} overflow u32`);
-  const params = uniform(gpu, s);
+  const params = uniform(gpu, s, 0, a.dropout);
+  const seeds = seedsOf(gpu, op, a.dropout);
   const scatterPipeline = gpu.pipelines.get(SHADER, 'embedding_backward');
   if (a.sorted) {
     checkSort(op, s, a.sorted);
-    return [makeDispatch(gpu, `${op}.scatter`, scatterPipeline, [params, a.dembed, a.sorted, a.dout], linearGrid(gpu, s.rows, 1))];
+    return [makeDispatch(gpu, `${op}.scatter`, scatterPipeline, [params, a.dembed, a.sorted, a.dout, seeds], linearGrid(gpu, s.rows, 1))];
   }
   const sorted = createTensor(gpu, [2, s.rows], 'i32', `${op}.sorted`);
   const sortPipeline = gpu.pipelines.get(SHADER, 'embedding_sort');
   return [
     makeDispatch(gpu, `${op}.sort`, sortPipeline, [params, sorted, a.tokens], linearGrid(gpu, ceilDiv(s.rows, 256), 1)),
-    makeDispatch(gpu, `${op}.scatter`, scatterPipeline, [params, a.dembed, sorted, a.dout], linearGrid(gpu, s.rows, 1)),
+    makeDispatch(gpu, `${op}.scatter`, scatterPipeline, [params, a.dembed, sorted, a.dout, seeds], linearGrid(gpu, s.rows, 1)),
   ];
 }
