@@ -58,14 +58,14 @@ function EntropyChart({ which, steps, series, layers, branches }: { which: 'kapp
   return (
     <div className="exp-entropy" data-testid={`entropy-chart-${which}`} data-lines={layers.length}>
       <h3>{symbol} entropy (nats)</h3>
-      <ResponsiveContainer width="100%" height={200}>
-        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart data={rows} margin={{ top: 20, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#e5e7eb" />
-          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} />
+          <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={{ fontSize: 12 }} label={{ value: 'step', position: 'insideBottom', offset: -4, fontSize: 12, fill: '#6b7280' }} />
           <YAxis domain={[0, Math.max(0.01, Math.log(Math.max(2, branches)))]} tick={{ fontSize: 12 }} width={44} tickFormatter={(v: number) => v.toFixed(2)} />
-          <ReferenceLine y={Math.log(branches)} stroke="#9ca3af" strokeDasharray="4 3" label={{ value: 'uniform (log M)', fontSize: 11, fill: '#6b7280', position: 'insideBottomLeft' }} />
+          <ReferenceLine y={Math.log(branches)} stroke="#9ca3af" strokeDasharray="4 3" label={{ value: 'uniform (log M)', fontSize: 11, fill: '#6b7280', position: 'top' }} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(s) => `step ${s}`} />
-          <Legend verticalAlign="top" height={24} />
+          <Legend verticalAlign="bottom" wrapperStyle={{ paddingTop: 18 }} />
           {layers.map((layer, l) => (
             <Line key={layer} className={`entropy-line entropy-line-${l}`} name={layerName(layer)} dataKey={`l${l}`} stroke={branchColor(l)} strokeWidth={2} dot={false} isAnimationActive={false} />
           ))}
