@@ -41,8 +41,11 @@ def _numel(shape):
     return n
 
 
-def encode(tensors, metadata=None):
-    """tensors: {name: (shape, values)}; metadata: {str: str} or None. Returns the file bytes."""
+def encode(tensors, metadata=None, dtype="F32"):
+    """tensors: {name: (shape, values)}; metadata: {str: str} or None; dtype "F32" (checkpoints) or "F64"
+    (test output). Returns the file bytes."""
+    code = _DTYPE_CODES[dtype]
+    width = array(code).itemsize
     header = {}
     if metadata:
         for k, v in metadata.items():
@@ -55,10 +58,10 @@ def encode(tensors, metadata=None):
             raise ValueError("a tensor may not be named __metadata__")
         shape, values = tensors[name]
         shape = [int(d) for d in shape]
-        data = _to_le_bytes(values, "f")
-        if len(data) != 4 * _numel(shape):
-            raise ValueError(f"tensor {name}: {len(data) // 4} values for shape {shape}")
-        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len(data)]}
+        data = _to_le_bytes(values, code)
+        if len(data) != width * _numel(shape):
+            raise ValueError(f"tensor {name}: {len(data) // width} values for shape {shape}")
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(data)]}
         chunks.append(data)
         offset += len(data)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")

@@ -657,28 +657,13 @@ def run(a, d):
     if lead and a.final_f64:
         tensors = OrderedDict((k, (list(t.shape), array("d", t.detach().double().cpu().flatten().tolist())))
                               for k, t in net.tensors().items())
-        write_atomic(a.final_f64, encode_f64(tensors))
+        write_atomic(a.final_f64, st.encode(tensors, dtype="F64"))
     if metrics:
         metrics.close()
     if signalled["name"]:
         print(f"interrupted by {signalled['name']}: saved step {saved['step']} to {a.out}", file=sys.stderr, flush=True)
         return 128 + getattr(signal, signalled["name"])
     return 1 if diverged else 0
-
-
-def encode_f64(tensors):
-    """safetensors with F64 tensors (test output only; checkpoints are F32)."""
-    import struct
-    header, chunks, offset = {}, [], 0
-    for name in sorted(tensors):
-        shape, values = tensors[name]
-        data = values.tobytes() if sys.byteorder == "little" else None
-        header[name] = {"dtype": "F64", "shape": shape, "data_offsets": [offset, offset + len(data)]}
-        chunks.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
 def main(argv=None):
