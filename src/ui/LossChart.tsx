@@ -2,6 +2,7 @@
 // linear or log, with axis titles and round ticks. With several runs (comparison mode) one smoothed line
 // per run with its dev points, on the same axis. A legend entry only for a series that has points; a run
 // whose history starts after step 1 (a checkpoint without one) says so.
+import { AxisSelect } from './AxisSelect.tsx';
 import { useMemo, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { usePlayground } from './context.ts';
@@ -31,13 +32,7 @@ export function LossChart() {
     <section className="card" ref={ref} data-testid="loss-chart" data-points={first.loss.length} data-all-points={points} data-runs={runs.length} data-last-loss={last ?? ''}>
       <div className="card-head">
         <h2>Loss</h2>
-        <label className="inline">
-          x axis
-          <select data-testid="loss-axis" value={axis} onChange={(e) => setAxis(e.target.value as XAxisKind)}>
-            <option value="step">steps</option>
-            <option value="tokens">tokens seen</option>
-          </select>
-        </label>
+        <AxisSelect value={axis} onChange={setAxis} testId="loss-axis" />
         <label className="inline">
           <input type="checkbox" data-testid="log-scale" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> log scale
         </label>

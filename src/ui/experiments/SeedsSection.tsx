@@ -2,6 +2,7 @@
 // against steps or tokens seen; mean ± sd of the final dev loss and BLEU and of the steps and tokens to a
 // target dev loss; the verdict lines (the first configuration against each other, at equal steps and at
 // equal tokens, "no clear difference" when the spread covers zero).
+import { AxisSelect } from '../AxisSelect.tsx';
 import { useRef, useState } from 'react';
 import { Area, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useClient, usePlayground } from '../context.ts';
@@ -31,13 +32,7 @@ export function SeedsSection({ data }: { data: ExperimentData }) {
             <option value="training loss">training loss (smoothed)</option>
           </select>
         </label>
-        <label className="inline">
-          x axis
-          <select data-testid="seed-axis" value={axis} onChange={(e) => setAxis(e.target.value as XAxisKind)}>
-            <option value="step">steps</option>
-            <option value="tokens">tokens seen</option>
-          </select>
-        </label>
+        <AxisSelect value={axis} onChange={setAxis} testId="seed-axis" />
         <PngButton target={ref} fileName="seeds.png" title={`Seeds: ${metric}, mean and min–max band`} caption={() => data.source} />
       </div>
       {rows.length === 0 ? (
