@@ -17,6 +17,10 @@ test('the bench runs ours and TF.js side by side and downloads the report', asyn
   const t0 = Date.now();
   await page.getByTestId('bench-run').click();
   await expect(page.getByTestId('bench-log')).toContainText('Starting');
+  // While it runs: a progress bar over its plan (tiny: 1 matmul row, 1 training preset) and the time left.
+  await expect(page.getByTestId('bench-progress')).toContainText('matmul rows 0/1, training presets 0/1');
+  await expect(page.getByTestId('bench-progress')).toContainText('matmul rows 1/1', { timeout: 120_000 });
+  await expect(page.getByTestId('bench-eta')).toHaveText('time left: known after the first training preset');
   await expect(bench).toHaveAttribute('data-status', /done|failed/, { timeout: 120_000 });
   await expect(page.getByTestId('bench-error')).toHaveCount(0);
   console.log(`[e2e] tiny bench in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${await page.getByTestId('bench-status').innerText()}`);

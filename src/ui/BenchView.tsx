@@ -4,7 +4,8 @@
 // neither this nor TF.js is in the playground's first load.
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { BenchSize, BenchStart, SideBySideMatmulRow, SideBySideTrainRow } from '../bench/protocol.ts';
-import { BenchClient, type BenchState } from './bench-client.ts';
+import { BenchClient, benchProgress, type BenchState } from './bench-client.ts';
+import { formatDuration } from './eta.ts';
 import { download } from './export.ts';
 
 const SIZES: { value: BenchSize; label: string; hint: string }[] = [
@@ -52,6 +53,7 @@ export function BenchPanel() {
         comparison is first checked for equal results. Pause any training run for fair numbers. Ratio above 1: ours faster.
       </p>
       <BenchOptions running={running} onRun={(o) => client.run(o)} onStop={() => client.stop()} />
+      {running && <BenchProgressBar state={state} />}
       {state.error && <p className="error-text" role="alert" data-testid="bench-error">{state.error}</p>}
       <BenchLog lines={state.log} />
       <MatmulTable rows={state.matmul} />
@@ -207,3 +209,22 @@ function startupTitle(r: SideBySideTrainRow): string {
 
 /** 2025-01-31T12-00-00, for file names. */
 const stamp = () => new Date().toISOString().slice(0, 19).replace(/:/g, '-');
+
+/** Rows done of the run's plan, with the time left once each kind of remaining work has been measured. */
+function BenchProgressBar({ state }: { state: BenchState }) {
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(performance.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const p = benchProgress(state, now);
+  if (!p) return null;
+  const plan = state.plan!;
+  const left = p.secondsLeft === null ? (state.matmul.length < plan.matmul ? 'time left: measuring the first rows' : 'time left: known after the first training preset') : `about ${formatDuration(p.secondsLeft)} left`;
+  return (
+    <p className="run-eta" data-testid="bench-progress" data-fraction={p.fraction.toFixed(3)}>
+      <progress max={1} value={p.fraction} aria-label="Bench progress" />{' '}
+      matmul rows {state.matmul.length}/{plan.matmul}, training presets {Math.floor(state.train.length / 2)}/{plan.presets} · <span data-testid="bench-eta">{left}</span>
+    </p>
+  );
+}

@@ -61,3 +61,31 @@ export function softwareAdapter(adapter: string): string | null {
   const known: [RegExp, string][] = [[/swiftshader/i, 'SwiftShader'], [/llvmpipe/i, 'llvmpipe'], [/lavapipe/i, 'lavapipe'], [/softpipe/i, 'softpipe'], [/microsoft basic render|\bwarp\b/i, 'WARP']];
   return known.find(([re]) => re.test(adapter))?.[1] ?? null;
 }
+
+/** What a Bench run has to do and has done: matmul rows, then training presets (2 rows each). */
+export interface BenchProgress {
+  matmulTotal: number;
+  matmulDone: number;
+  presetsTotal: number;
+  presetsDone: number;
+  /** Seconds since the run started, and seconds the matmul rows took (the whole phase once done). */
+  elapsed: number;
+  matmulSeconds: number;
+}
+
+/**
+ * The Bench view's progress (0..1, by rows, a preset counted as one) and ETA in seconds: the remaining
+ * matmul rows at the measured seconds per row, the remaining presets at the measured seconds per preset;
+ * null while a kind of work that remains has no measurement yet (the first preset not finished).
+ */
+export function benchEta(p: BenchProgress): { fraction: number; seconds: number | null } {
+  const units = p.matmulTotal + p.presetsTotal;
+  const fraction = units === 0 ? 1 : (p.matmulDone + p.presetsDone) / units;
+  const matmulLeft = p.matmulTotal - p.matmulDone, presetsLeft = p.presetsTotal - p.presetsDone;
+  if (matmulLeft === 0 && presetsLeft === 0) return { fraction: 1, seconds: 0 };
+  if (matmulLeft > 0 && p.matmulDone === 0) return { fraction, seconds: null };
+  if (presetsLeft > 0 && p.presetsDone === 0) return { fraction, seconds: null };
+  const perRow = p.matmulDone > 0 ? p.matmulSeconds / p.matmulDone : 0;
+  const perPreset = p.presetsDone > 0 ? (p.elapsed - p.matmulSeconds) / p.presetsDone : 0;
+  return { fraction, seconds: Math.max(0, matmulLeft * perRow + presetsLeft * perPreset) };
+}

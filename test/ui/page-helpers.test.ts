@@ -3,7 +3,8 @@
 // chart ticks, the "steps to target" column, and the label of a "new run with this change".
 import { describe, expect, it } from 'vitest';
 import { layerName, MAX_STROKE, MIN_STROKE, pinnedSince, sparkPoints, stackOrder, strokeWidth } from '../../src/ui/branch-flow.ts';
-import { compileText, etaSeconds, formatDuration, slowPreset, softwareAdapter } from '../../src/ui/eta.ts';
+import { benchEta, compileText, etaSeconds, formatDuration, slowPreset, softwareAdapter } from '../../src/ui/eta.ts';
+import { benchProgress, initialBenchState } from '../../src/ui/bench-client.ts';
 import { niceStep, niceTicks, tickDecimals } from '../../src/ui/chart-data.ts';
 import { changedFields, changeLabel, stepsToTarget } from '../../src/ui/runs.ts';
 import { defaultValues, withField } from '../../src/ui/schema.ts';
@@ -134,5 +135,26 @@ describe('a new run with this change', () => {
     const next = { ...base, variant: 'baseline' as const, steps: 500 };
     expect(changeLabel(changedFields(base, next))).toBe('Variant multi-head baseline · Steps 500');
     expect(changeLabel([])).toBe('same settings');
+  });
+});
+
+describe("the Bench view's progress and ETA", () => {
+  const plan = { matmulTotal: 4, presetsTotal: 2 };
+  it('is unknown until each kind of remaining work has been measured', () => {
+    expect(benchEta({ ...plan, matmulDone: 0, presetsDone: 0, elapsed: 5, matmulSeconds: 5 })).toEqual({ fraction: 0, seconds: null });
+    expect(benchEta({ ...plan, matmulDone: 4, presetsDone: 0, elapsed: 8, matmulSeconds: 8 })).toEqual({ fraction: 4 / 6, seconds: null });
+  });
+  it('adds the remaining rows at their measured rates', () => {
+    // 4 matmul rows in 8 s, 1 preset in 30 s: one preset left.
+    expect(benchEta({ ...plan, matmulDone: 4, presetsDone: 1, elapsed: 38, matmulSeconds: 8 })).toEqual({ fraction: 5 / 6, seconds: 30 });
+    expect(benchEta({ matmulTotal: 4, presetsTotal: 0, matmulDone: 1, presetsDone: 0, elapsed: 2, matmulSeconds: 2 })).toEqual({ fraction: 0.25, seconds: 6 });
+    expect(benchEta({ ...plan, matmulDone: 4, presetsDone: 2, elapsed: 70, matmulSeconds: 8 })).toEqual({ fraction: 1, seconds: 0 });
+  });
+  it('counts down from the last finished row in the client state', () => {
+    const s = { ...initialBenchState, status: 'running' as const, plan: { matmul: 1, presets: 1 }, startedAt: 0, lastMatmulAt: 2000, matmul: [{}, {}] as never[] };
+    expect(benchProgress({ ...s, matmul: [{}] as never[] }, 3000)).toEqual({ fraction: 0.5, secondsLeft: null });
+    const one = { ...s, plan: { matmul: 2, presets: 0 }, matmul: [{}] as never[] };
+    expect(benchProgress(one, 2500)).toEqual({ fraction: 0.5, secondsLeft: 1.5 }); // 2 s per row, 0.5 s spent on the next
+    expect(benchProgress(initialBenchState, 0)).toBeNull();
   });
 });
