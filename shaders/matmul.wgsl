@@ -30,7 +30,8 @@
 // Tiling: a workgroup computes a TILE_M x 64 block of C with 8 x (TILE_M / 8) threads, each thread an 8x8
 // register block (16 vec4 accumulators); K is walked in steps of 16 through two vec4 tiles in workgroup
 // memory (16 x TILE_M and 16 x 64 floats); each thread stores its block through the epilogue itself.
-// TILE_M (64 or 128) is an override the launcher picks to pad short matrices less. Grid: (N / 64,
+// TILE_M (32, 64 or 128) is an override: the launcher's variant (matmul.ts MATMUL_VARIANTS; by default 64
+// or 128, whichever pads short matrices less). Grid: (N / 64,
 // M / TILE_M, batch * splits). Partial tiles load zeros and store nothing outside (M, N), so no shape
 // needs to be a tile multiple.
 

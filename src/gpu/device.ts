@@ -2,6 +2,7 @@
 // say what is missing and how to get it (webgpu-samples' quitIfAdapterNotAvailable, made readable).
 import { BufferOwner, type GpuMemory } from './memory.ts';
 import { PipelineCache } from './pipelines.ts';
+import type { MatmulChoice } from './kernels/matmul.ts';
 
 /** Optional features we use when the adapter has them. */
 export interface GpuFeatures {
@@ -38,6 +39,13 @@ export interface Gpu {
   onFault(callback: (message: string, kind: 'error' | 'lost') => void): void;
   /** Report an error an error scope caught: recorded in uncapturedErrors and passed to the onFault callback. */
   reportFault(message: string): void;
+  /** Kernel variants tuned for this adapter (src/gpu/tune.ts), per shape class; absent: every kernel's default. */
+  kernelChoice?: KernelChoice;
+}
+
+/** Tuned kernel variants per kernel family (see src/gpu/tune.ts). */
+export interface KernelChoice {
+  matmul?: MatmulChoice;
 }
 
 /** The limits our kernels need; the device is requested with at least these (adapter permitting). */

@@ -7,7 +7,8 @@ import { createTensor, readTensor, uploadTensor, type GpuTensor } from '../../sr
 import { runDispatches } from '../../src/gpu/kernel.ts';
 import type { Gpu } from '../../src/gpu/device.ts';
 import {
-  matmul, matmulDispatches, matmulGradSpecs, matmulNaive, matmulSplitK, matmulTileRows, resolveMatmul, type MatmulLayout, type MatmulSpec,
+  MATMUL_VARIANTS, matmul, matmulDispatches, matmulGradSpecs, matmulNaive, matmulShapeClass, matmulSplitK, matmulTileRows, matmulVariantFor, resolveMatmul,
+  type MatmulLayout, type MatmulSpec, type MatmulVariant,
 } from '../../src/gpu/kernels/matmul.ts';
 import * as ref from '../../src/reference/matmul.ts';
 import { columnSum as refColumnSum } from '../../src/reference/reduce.ts';
@@ -31,7 +32,10 @@ function sizes(layout: MatmulLayout, slack = 3): { a: number; b: number; c: numb
   };
 }
 
-type Options = Pick<MatmulSpec, 'storageA' | 'storageB' | 'splitK'>;
+type Options = Pick<MatmulSpec, 'storageA' | 'storageB' | 'splitK' | 'variant'>;
+
+/** The fixed-tile variants ('auto', the default, runs in every other test). */
+const FIXED_VARIANTS = MATMUL_VARIANTS.filter((v) => v !== 'auto');
 
 /** An operand's buffer as the launcher takes it: f32, or f16 halves packed in u32 (even length). */
 function operand(gpu: Gpu, values: Float32Array, storage: MatmulSpec['storageA']): GpuTensor {
@@ -92,6 +96,36 @@ describe('matmul kernel', () => {
 
   it('accumulate adds to C, with alpha and all flags', () =>
     checkMatmul('accumulate', { m: 50, n: 70, k: 21, batch: 2, transA: true, accumulate: true, alpha: -1.5, relu: true }, 70));
+
+  // Every variant on the layouts that exercise its tiles: ragged edges, each transpose, batch strides, the epilogue.
+  for (const variant of FIXED_VARIANTS) {
+    it(`variant ${variant}: ragged, transposes, strided bias + ReLU, accumulate, split, f16`, async () => {
+      await checkMatmul(`${variant} plain`, { m: 70, n: 130, k: 33 }, 0, 1, { variant, splitK: 1 });
+      await checkMatmul(`${variant} transA transB`, { m: 200, n: 71, k: 45, batch: 2, transA: true, transB: true }, 0, 2, { variant, splitK: 1 });
+      await checkMatmul(`${variant} bias relu`, { m: 66, n: 17, k: 40, batch: 3, biasOffset: 1, biasStride: 17, relu: true, alpha: 0.5 }, 1 + 3 * 17, 3, { variant, splitK: 1 });
+      await checkMatmul(`${variant} accumulate`, { m: 50, n: 70, k: 21, batch: 2, transA: true, accumulate: true, alpha: -1.5, relu: true }, 70, 4, { variant, splitK: 1 });
+      await checkMatmul(`${variant} split`, { m: 40, n: 30, k: 700, batch: 2, transA: true, relu: true }, 30, 5, { variant, splitK: 3 });
+      await checkMatmul(`${variant} f16`, { m: 66, n: 40, k: 34, transB: true }, 0, 6, { variant, storageA: 'f16', storageB: 'f16', splitK: 2 });
+    });
+  }
+
+  it('variants: the spec\'s own wins over the tuned choice, which wins over auto; unknown names refused', async () => {
+    const gpu = await testGpu();
+    const layout = { m: 1024, n: 64, k: 64 };
+    const cls = matmulShapeClass(layout);
+    expect(cls).toBe('1024x64x64 b1 NN');
+    expect(matmulShapeClass({ m: 1000, n: 33, k: 64, batch: 3, transB: true })).toBe('1024x64x64 b4 NT');
+    expect(matmulVariantFor(gpu, layout)).toBe('auto');
+    const tuned = { ...gpu, kernelChoice: { matmul: { [cls]: 'tile32' as const } } };
+    expect(matmulVariantFor(tuned, layout)).toBe('tile32');
+    expect(matmulVariantFor(tuned, { ...layout, variant: 'tile128' })).toBe('tile128');
+    expect(matmulVariantFor(tuned, { m: 10, n: 10, k: 10 })).toBe('auto');
+    expect(() => matmulVariantFor(gpu, { ...layout, variant: 'tile256' as never })).toThrow(/variant "tile256" is not one of auto, tile32, tile64, tile128/);
+    // The tuned choice reaches the launch: 32-row tiles make 32 row tiles of a 1024-row product (auto: 16 of 64).
+    const [a, b, c] = [createTensor(gpu, [1024 * 64]), createTensor(gpu, [64 * 64]), createTensor(gpu, [1024 * 64])];
+    expect(matmul(tuned, c, a, b, layout).workgroups).toEqual([1, 32, 1]);
+    expect(matmul(gpu, c, a, b, layout).workgroups).toEqual([1, 16, 1]);
+  });
 
   it('tile rows: 64 for short matrices and small grids, else 128', () => {
     expect(matmulTileRows(200, 71, 4)).toBe(128);
@@ -172,7 +206,7 @@ describe('matmul fused gradient epilogues', () => {
    * (batch, n) at `offset` with `stride` in a buffer of its own; both buffers start random.
    */
   async function checkBiasGrad(name: string, dims: { rows: number; kIn: number; n: number; batch: number }, opts: {
-    split?: number; accumulate?: boolean; accumulateBias?: boolean; offset?: number; stride?: number; zero?: [number, number];
+    split?: number; accumulate?: boolean; accumulateBias?: boolean; offset?: number; stride?: number; zero?: [number, number]; variant?: MatmulVariant;
   }): Promise<void> {
     const gpu = await testGpu();
     const { rows, kIn, n, batch } = dims;
@@ -184,7 +218,7 @@ describe('matmul fused gradient epilogues', () => {
     const [ta, tdc, tc, tdb] = [uploadTensor(gpu, a, [a.length]), uploadTensor(gpu, dc, [dc.length]), uploadTensor(gpu, c0, [c0.length]), uploadTensor(gpu, db0, [dbSize])];
     const [zeroStart, zeroCount] = opts.zero ?? [0, 0];
     const dispatches = matmulDispatches(gpu, tc, ta, tdc, {
-      ...layout, splitK: opts.split ?? 1, biasGrad: { out: tdb, offset, stride, accumulate: opts.accumulateBias, zeroStart, zeroCount },
+      ...layout, variant: opts.variant, splitK: opts.split ?? 1, biasGrad: { out: tdb, offset, stride, accumulate: opts.accumulateBias, zeroStart, zeroCount },
     });
     expect(dispatches.length).toBe((opts.split ?? 1) > 1 ? 2 : 1);
     await runDispatches(gpu, dispatches);
@@ -206,16 +240,22 @@ describe('matmul fused gradient epilogues', () => {
     checkBiasGrad('biasGrad batched', { rows: 700, kIn: 33, n: 40, batch: 3 }, { split: 3, stride: 45, offset: 2 }));
   it('bias gradient of a batched product without split, zero columns at the end', () =>
     checkBiasGrad('biasGrad batched nosplit', { rows: 130, kIn: 20, n: 70, batch: 2 }, { zero: [60, 10], accumulateBias: true }));
+  for (const variant of FIXED_VARIANTS) {
+    it(`variant ${variant}: bias gradient, one dispatch and split`, async () => {
+      await checkBiasGrad(`${variant} biasGrad`, { rows: 300, kIn: 70, n: 90, batch: 1 }, { variant, zero: [10, 5] });
+      await checkBiasGrad(`${variant} biasGrad split`, { rows: 700, kIn: 33, n: 40, batch: 3 }, { variant, split: 3, stride: 45, offset: 2, accumulateBias: true });
+    });
+  }
 
   /** dA (rows, k) = dC (rows, n) @ Bᵀ (B stored (k, n)), masked by saved (rows, k) > 0 and scaled. */
-  async function checkGradMask(name: string, dims: { rows: number; k: number; n: number; batch: number }, opts: { scale: number; split?: number; accumulate?: boolean }) {
+  async function checkGradMask(name: string, dims: { rows: number; k: number; n: number; batch: number }, opts: { scale: number; split?: number; accumulate?: boolean; variant?: MatmulVariant }) {
     const gpu = await testGpu();
     const { rows, k, n, batch } = dims;
     const layout: MatmulLayout = { m: rows, n: k, k: n, batch, transB: true, accumulate: opts.accumulate };
     const dc = randomF32(batch * rows * n, 21), b = randomF32(batch * k * n, 22), c0 = randomF32(batch * rows * k, 23);
     const saved = randomF32(batch * rows * k, 24); // about half positive
     const [tdc, tb, tc, ts] = [dc, b, c0, saved].map((x) => uploadTensor(gpu, x, [x.length]));
-    await runDispatches(gpu, matmulDispatches(gpu, tc, tdc, tb, { ...layout, splitK: opts.split ?? 1, gradMask: { saved: ts, scale: opts.scale } }));
+    await runDispatches(gpu, matmulDispatches(gpu, tc, tdc, tb, { ...layout, variant: opts.variant, splitK: opts.split ?? 1, gradMask: { saved: ts, scale: opts.scale } }));
     // The composition replaced: the product, reluBackward against the saved output, the scale, then accumulate.
     const product = ref.matmul(new Float64Array(c0.length), dc, b, { ...layout, accumulate: false });
     const masked = refReluBackward(product, saved).map((v) => v * opts.scale);
@@ -228,15 +268,21 @@ describe('matmul fused gradient epilogues', () => {
     checkGradMask('gradMask dropout', { rows: 70, k: 40, n: 33, batch: 2 }, { scale: 1 / 0.9, accumulate: true }));
   it('gradient mask applied once after a split-K reduction', () =>
     checkGradMask('gradMask split', { rows: 40, k: 30, n: 700, batch: 1 }, { scale: 2, split: 3 }));
+  for (const variant of FIXED_VARIANTS) {
+    it(`variant ${variant}: gradient mask, batched and split`, async () => {
+      await checkGradMask(`${variant} gradMask`, { rows: 70, k: 40, n: 33, batch: 2 }, { scale: 1 / 0.9, accumulate: true, variant });
+      await checkGradMask(`${variant} gradMask split`, { rows: 40, k: 30, n: 700, batch: 1 }, { scale: 2, split: 3, variant });
+    });
+  }
 
   /** relu(A @ B + bias) then dropout over C's flat index: against the matmul reference, then dropoutForward. */
-  async function checkDropout(name: string, layout: MatmulLayout, split: number) {
+  async function checkDropout(name: string, layout: MatmulLayout, split: number, variant?: MatmulVariant) {
     const gpu = await testGpu();
     const n = sizes(layout, 0);
     const a = randomF32(n.a, 31), b = randomF32(n.b, 32), bias = randomF32(layout.n * (layout.batch ?? 1), 33);
     const [ta, tb, tbias, tc] = [uploadTensor(gpu, a, [n.a]), uploadTensor(gpu, b, [n.b]), uploadTensor(gpu, bias, [bias.length]), createTensor(gpu, [n.c])];
     const seeds = uploadTensor(gpu, Uint32Array.of(77, 4242), [2], 'u32');
-    const spec: MatmulSpec = { ...layout, bias: tbias, relu: true, splitK: split, dropout: { rate: 0.2, stream: 9, seeds, seedIndex: 1 } };
+    const spec: MatmulSpec = { ...layout, bias: tbias, relu: true, splitK: split, variant, dropout: { rate: 0.2, stream: 9, seeds, seedIndex: 1 } };
     await runDispatches(gpu, matmulDispatches(gpu, tc, ta, tb, spec));
     const product = ref.matmul(new Float64Array(n.c), a, b, { ...layout, bias, relu: true });
     assertClose(name, await readTensor(gpu, tc), refDropoutForward(Float32Array.from(product), 4242, 9, 0.2), TOL);
@@ -245,6 +291,9 @@ describe('matmul fused gradient epilogues', () => {
   it('dropout after bias and ReLU in the epilogue: the dropout op\'s mask', () => checkDropout('dropout', { m: 130, n: 256, k: 64 }, 1));
   it('dropout in the epilogue of a batched product, applied once after split-K', () =>
     checkDropout('dropout split', { m: 40, n: 48, k: 700, batch: 2, biasStride: 48 }, 3));
+  for (const variant of FIXED_VARIANTS) {
+    it(`variant ${variant}: dropout epilogue`, () => checkDropout(`${variant} dropout`, { m: 130, n: 256, k: 64 }, 1, variant));
+  }
 
   it('launcher checks the fused epilogues', async () => {
     const gpu = await testGpu();

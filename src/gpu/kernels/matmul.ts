@@ -62,6 +62,57 @@ export interface MatmulSpec extends MatmulLayout {
   gradMask?: GradMask;
   /** Dropout of the output in the epilogue (after bias and ReLU): needs a dense C. */
   dropout?: MatmulDropout;
+  /**
+   * Which tile variant runs (see MATMUL_VARIANTS): by default the tuned choice for this product's shape
+   * class on `gpu.kernelChoice` (src/gpu/tune.ts), else 'auto' (matmulTileRows). Every epilogue and
+   * storage works with every variant.
+   */
+  variant?: MatmulVariant;
+}
+
+/**
+ * The tiled kernel's variants: 'auto' (the default: matmulTileRows picks 64 or 128 rows per shape) or a
+ * fixed TILE_M of 32, 64 or 128 rows (x 64 columns; 32, 64 or 128 threads, each an 8x8 register block).
+ * A variant only changes the TILE_M override (the same pipelines 'auto' uses, plus 32), so a cached
+ * choice adds no pipelines beyond those its tiles need.
+ */
+export const MATMUL_VARIANTS = ['auto', 'tile32', 'tile64', 'tile128'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/** What picks a product's variant: shape classes (matmulShapeClass) to variants; missing classes run 'auto'. */
+export interface MatmulChoice {
+  [shapeClass: string]: MatmulVariant;
+}
+
+/** Next power of two at or above x (x >= 1). */
+const pow2Ceil = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+
+/**
+ * The shape class of a product, for tuning: m, n, k and batch rounded up to powers of two, and the two
+ * transposes, e.g. "1024x256x64 b1 NN" (products in a class tile alike: same grid up to 2x, same loads).
+ */
+export function matmulShapeClass(layout: Pick<MatmulLayout, 'm' | 'n' | 'k' | 'batch' | 'transA' | 'transB'>): string {
+  const t = (x: boolean | undefined) => (x ? 'T' : 'N');
+  return `${pow2Ceil(layout.m)}x${pow2Ceil(layout.n)}x${pow2Ceil(layout.k)} b${pow2Ceil(layout.batch ?? 1)} ${t(layout.transA)}${t(layout.transB)}`;
+}
+
+/** Rows per workgroup tile of a variant for a product ('auto': matmulTileRows). */
+export function variantTileRows(variant: MatmulVariant, m: number, n: number, batch: number): 32 | 64 | 128 {
+  switch (variant) {
+    case 'auto': return matmulTileRows(m, n, batch);
+    case 'tile32': return 32;
+    case 'tile64': return 64;
+    case 'tile128': return 128;
+  }
+}
+
+/** The variant a spec runs on `gpu`: its own, else the tuned choice for its class, else 'auto'. */
+export function matmulVariantFor(gpu: Pick<Gpu, 'kernelChoice'>, spec: MatmulSpec): MatmulVariant {
+  if (spec.variant !== undefined) {
+    require((MATMUL_VARIANTS as readonly string[]).includes(spec.variant), OP, `variant "${String(spec.variant)}" is not one of ${MATMUL_VARIANTS.join(', ')}`);
+    return spec.variant;
+  }
+  return gpu.kernelChoice?.matmul?.[matmulShapeClass(spec)] ?? 'auto';
 }
 
 /** shaders/dropout.wgsl's mask over C's flat element index: the same as a dropout op over the output. */
@@ -301,13 +352,14 @@ function unusedAux(gpu: Gpu): GPUBuffer {
 }
 
 /** The resolved layout, checked, with the spec's split request (validated) and storage. */
-function prepare(c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec) {
+function prepare(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec) {
   const s = resolveMatmul(spec);
   const storage = { a: spec.storageA ?? 'f32', b: spec.storageB ?? 'f32' } as const;
   checkMatmul(s, c, a, b, spec.bias, storage);
   const split = spec.splitK ?? 'auto';
   require(split === 'auto' || (Number.isInteger(split) && split >= 1), OP, `splitK = ${split} must be 'auto' or an integer >= 1`);
-  return { s, storage, split, epilogue: { biasGrad: spec.biasGrad !== undefined, gradMask: spec.gradMask !== undefined, dropout: spec.dropout !== undefined } };
+  const variant = matmulVariantFor(gpu, spec);
+  return { s, storage, split, variant, epilogue: { biasGrad: spec.biasGrad !== undefined, gradMask: spec.gradMask !== undefined, dropout: spec.dropout !== undefined } };
 }
 
 /** Which fused epilogue a dispatch runs (override constants BIAS_GRAD, GRAD_MASK, DROPOUT). */
@@ -321,10 +373,10 @@ const RAW: Epilogue = { biasGrad: false, gradMask: false, dropout: false };
 
 /** One dispatch of the tiled kernel; `splits` > 1 writes raw partial sums of K ranges (see the shader). */
 function tiledDispatch(
-  gpu: Gpu, s: ResolvedMatmul, storage: { a: MatmulStorage; b: MatmulStorage }, hasBias: boolean,
+  gpu: Gpu, s: ResolvedMatmul, storage: { a: MatmulStorage; b: MatmulStorage }, hasBias: boolean, variant: MatmulVariant,
   resources: Resource[], epilogue: Epilogue, aux: AuxFields, kSplit = s.k, splits = 1,
 ): Dispatch {
-  const tileRows = matmulTileRows(s.m, s.n, s.batch);
+  const tileRows = variantTileRows(variant, s.m, s.n, s.batch);
   const pipeline = gpu.pipelines.get(SHADER, 'matmul', {
     TRANS_A: s.transA,
     TRANS_B: s.transB,
@@ -348,10 +400,10 @@ function tiledDispatch(
  * matmulDispatches for that). Without a bias the binding still exists in the layout; A stands in for it.
  */
 export function matmul(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch {
-  const { s, storage, split, epilogue } = prepare(c, a, b, spec);
+  const { s, storage, split, variant, epilogue } = prepare(gpu, c, a, b, spec);
   require(spec.splitK === undefined || split === 1, OP, `matmul() makes one dispatch: splitK ${split} needs matmulDispatches()`);
   const { aux, fields, seeds } = auxOf(gpu, s, c, a, b, spec);
-  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, [c, spec.bias ?? a, a, b, aux, seeds], epilogue, fields);
+  return tiledDispatch(gpu, s, storage, spec.bias !== undefined, variant, [c, spec.bias ?? a, a, b, aux, seeds], epilogue, fields);
 }
 
 // Scratch of split-K partial sums: one buffer per owner of `gpu` (a compiled graph), shared by its split
@@ -370,12 +422,12 @@ function splitScratch(gpu: Gpu, elements: number): GPUBufferBinding {
  * The scratch belongs to the owner of `gpu` (see splitScratch).
  */
 export function matmulDispatches(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTensor, spec: MatmulSpec): Dispatch[] {
-  const { s, storage, split, epilogue } = prepare(c, a, b, spec);
+  const { s, storage, split, variant, epilogue } = prepare(gpu, c, a, b, spec);
   const hasBias = spec.bias !== undefined;
   const bias = spec.bias ?? a;
   const { aux, fields, seeds } = auxOf(gpu, s, c, a, b, spec);
   const { kSplit, splits } = splitPlan(s, split);
-  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, [c, bias, a, b, aux, seeds], epilogue, fields)];
+  if (splits <= 1) return [tiledDispatch(gpu, s, storage, hasBias, variant, [c, bias, a, b, aux, seeds], epilogue, fields)];
   const plane = s.m * s.n;
   // With a fused bias gradient, the per-split column sums ([batch][split][n]) follow the partial planes at
   // the next 256-byte boundary: the partial pass binds the two ranges apart (two writable bindings of one
@@ -390,9 +442,9 @@ export function matmulDispatches(gpu: Gpu, c: GpuTensor, a: GpuTensor, b: GpuTen
   const raw: ResolvedMatmul = { ...s, offsetC: 0, ldc: s.n, strideC: plane, alpha: 1, relu: false, accumulate: false, biasOffset: 0, biasStride: 0 };
   const unusedSeeds = dropoutOf(gpu, s, {}).seeds;
   const partial = epilogue.biasGrad
-    ? tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b, { buffer: whole.buffer, offset: biasPartials * 4, size: biasElements * 4 }, unusedSeeds],
+    ? tiledDispatch(gpu, raw, storage, false, variant, [scratch, a, a, b, { buffer: whole.buffer, offset: biasPartials * 4, size: biasElements * 4 }, unusedSeeds],
       { ...RAW, biasGrad: true }, { ...NO_AUX, stride: s.n }, kSplit, splits)
-    : tiledDispatch(gpu, raw, storage, false, [scratch, a, a, b, unusedAux(gpu), unusedSeeds], RAW, NO_AUX, kSplit, splits);
+    : tiledDispatch(gpu, raw, storage, false, variant, [scratch, a, a, b, unusedAux(gpu), unusedSeeds], RAW, NO_AUX, kSplit, splits);
   const pipeline = gpu.pipelines.get(SHADER, 'matmul_reduce', {
     HAS_BIAS: hasBias, RELU: s.relu, ACCUMULATE: s.accumulate, BIAS_GRAD: epilogue.biasGrad, GRAD_MASK: epilogue.gradMask, DROPOUT: epilogue.dropout,
   });
