@@ -10,7 +10,7 @@
 // of GPU objects and every submitted step runs inside error scopes (src/gpu/errors.ts): a GPU validation
 // or out-of-memory error makes trainStep, gradients, evaluate and checkpoint throw (GpuFaultError) instead
 // of returning the zeros an invalid dispatch leaves.
-import { ownedBy, type Gpu } from '../gpu/device.ts';
+import { ownedBy, type Gpu, type KernelChoice } from '../gpu/device.ts';
 import type { BufferOwner } from '../gpu/memory.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/kernel.ts';
 import { Usage } from '../gpu/buffers.ts';
@@ -42,6 +42,8 @@ export interface TrainerOptions extends Omit<ScheduleConfig, 'dModel' | 'encLaye
   seed: number;
   /** Global gradient-norm clip; 0 = off. */
   gradClip: number;
+  /** Tuned kernel variants for this adapter (src/gpu/tune.ts tuneForGpu); absent: the device's own choice or the defaults. */
+  kernelChoice?: KernelChoice;
 }
 
 /** What a step reports back (plain numbers, ready for the UI or a metrics file). */
@@ -144,7 +146,7 @@ export class Trainer {
     this.table = buildParamTable(config);
     this.watch = new FaultWatch(device);
     this.owner = device.owner.child('trainer');
-    const gpu = (this.gpu = ownedBy(device, this.owner));
+    const gpu = (this.gpu = ownedBy(options.kernelChoice ? { ...device, kernelChoice: options.kernelChoice } : device, this.owner));
     const scopes = openErrorScopes(device, `creating the trainer's buffers (${this.table.size} parameters)`);
     try {
       this.arena = new Arena(this.owner.child('arena'));
