@@ -1,6 +1,7 @@
 // Kernels that choose themselves on the user's GPU (issue 15, part 3), Node side: time each matmul variant
 // (MATMUL_VARIANTS in kernels/matmul.ts) on the shape classes a model needs, keep the fastest per class
-// (the default 'auto' unless another beats it by more than the noise share), and cache the choice per
+// (the default 'auto' unless another beats it in every interleaved round and by more than the noise
+// share in the median; a class whose budget allowed fewer than 3 rounds keeps the default), and cache the choice per
 // adapter in a JSON file under the user's cache directory. The page has no cache yet (IndexedDB: not done).
 //
 // WEBGPU_TUNE: 'off' (every kernel's default, no cache read), 'fresh' (tune again and rewrite the cache
@@ -41,8 +42,14 @@ export interface TuneOptions {
   rounds?: number;
   /** Wall-time budget of the whole tuning, ms: after it, no new round starts (one always runs). Default 2000. */
   budgetMs?: number;
-  /** A candidate replaces the default only when its median is below the default's by more than this share. Default 0.03. */
+  /**
+   * A candidate replaces the default only when it was faster than the default in every round (paired:
+   * the two ran back to back, so load from other processes hits both) and its median is below the
+   * default's by more than this share. Default 0.03.
+   */
   tieShare?: number;
+  /** Fewer rounds than this (the budget ran out) is too little evidence: the class keeps the default. Default 3. */
+  minRounds?: number;
   now?: () => number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -80,7 +87,7 @@ export function shapeClasses(shapes: readonly TuneShape[]): Map<string, TuneShap
 
 /** Time the candidates of each class (see TuneOptions) and pick a winner per class. */
 export async function tuneMatmul(shapes: readonly TuneShape[], options: TuneOptions): Promise<{ choice: MatmulChoice; classes: TunedClass[] }> {
-  const { time, rounds = 3, budgetMs = 2000, tieShare = 0.03, now = () => performance.now(), onProgress } = options;
+  const { time, rounds = 3, budgetMs = 2000, tieShare = 0.03, minRounds = Math.min(3, rounds), now = () => performance.now(), onProgress } = options;
   const classes = [...shapeClasses(shapes)];
   const total = classes.length * rounds;
   let done = 0;
@@ -104,8 +111,12 @@ export async function tuneMatmul(shapes: readonly TuneShape[], options: TuneOpti
     const medians: Partial<Record<MatmulVariant, number>> = {};
     for (const [v, xs] of samples) medians[v] = median(xs);
     const base = medians.auto!;
+    const auto = samples.get('auto')!;
+    const winsEveryRound = (v: MatmulVariant) => samples.get(v)!.every((t, r) => t < auto[r]);
     let winner: MatmulVariant = 'auto';
-    for (const v of cands) if (medians[v]! < base * (1 - tieShare) && medians[v]! < medians[winner]!) winner = v;
+    if (ran >= minRounds) {
+      for (const v of cands) if (winsEveryRound(v) && medians[v]! < base * (1 - tieShare) && medians[v]! < medians[winner]!) winner = v;
+    }
     tuned.push({ shapeClass, shape, medians, rounds: ran, winner });
   }
   onProgress?.(total, total);
@@ -227,7 +238,7 @@ export function isSoftwareAdapter(adapterName: string): boolean {
  * graph makes (matmulDispatches, split along K by default) timed with the GPU timer, `repeats` runs per
  * sample after one warm-up. `destroy` frees the operands and the timer.
  */
-export function gpuVariantTimer(gpu: Gpu, repeats = isSoftwareAdapter(gpu.adapterName) ? 2 : 10): { time: VariantTimer; destroy: () => void } {
+export function gpuVariantTimer(gpu: Gpu, repeats = isSoftwareAdapter(gpu.adapterName) ? 3 : 10): { time: VariantTimer; destroy: () => void } {
   const owner = gpu.owner.child('tuning');
   const tuneGpu = ownedBy(gpu, owner);
   const timer = createGpuTimer(tuneGpu);
@@ -260,7 +271,7 @@ export async function tuneForGpu(gpu: Gpu, shapes: readonly TuneShape[], options
   const software = isSoftwareAdapter(gpu.adapterName);
   const t = gpuVariantTimer(gpu);
   try {
-    return await resolveKernelChoice(gpuTuningKey(gpu), shapes, t.time, { budgetMs: software ? 20000 : 2000, ...options });
+    return await resolveKernelChoice(gpuTuningKey(gpu), shapes, t.time, { budgetMs: software ? 60000 : 2000, ...options });
   } finally {
     t.destroy();
   }

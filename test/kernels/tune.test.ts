@@ -58,11 +58,23 @@ describe('matmul tuner', () => {
     expect(slower.choice[matmulShapeClass(SHORT)]).toBe('auto');
   });
 
-  it('takes medians: one slow outlier does not decide', async () => {
+  it('switches only on a win in every interleaved round (one slow round under load keeps the default)', async () => {
     let n = 0;
-    const time: VariantTimer = (v) => Promise.resolve(v === 'tile32' ? (n++ === 0 ? 1000 : 5) : 10);
-    const { choice } = await tuneMatmul([SHORT], { time, rounds: 3 });
+    const outlier: VariantTimer = (v) => Promise.resolve(v === 'tile32' ? (n++ === 0 ? 1000 : 5) : 10);
+    expect((await tuneMatmul([SHORT], { time: outlier, rounds: 3 })).choice[matmulShapeClass(SHORT)]).toBe('auto');
+    // The same load on the default in that round (paired): tile32 still wins it.
+    let m = 0;
+    const paired: VariantTimer = (v) => Promise.resolve((v === 'tile32' ? 5 : 10) * (m++ < 3 ? 100 : 1));
+    const { choice, classes } = await tuneMatmul([SHORT], { time: paired, rounds: 3 });
     expect(choice[matmulShapeClass(SHORT)]).toBe('tile32');
+    expect(classes[0].medians.tile32).toBe(5);
+  });
+
+  it('too few rounds within the budget keeps the default', async () => {
+    let clock = 0;
+    const time: VariantTimer = (v) => { clock += 400; return Promise.resolve(v === 'auto' ? 10 : 1); };
+    const { choice } = await tuneMatmul([SHORT], { time, rounds: 3, budgetMs: 1000, now: () => clock });
+    expect(choice[matmulShapeClass(SHORT)]).toBe('auto');
   });
 
   it('stops starting rounds when its budget is spent (one round always runs)', async () => {
