@@ -144,12 +144,15 @@ export class Session {
         this.post({ type: 'run-info', info: run.info() });
         if (run.state === 'translate-only') this.setRunState(run, 'translate-only', null);
       }
+      // A fault while preparing (a lost device, reported at once by failAll as 'stopped') ends the start:
+      // after every await the session must still be this start's and still 'preparing'.
+      const superseded = () => generation !== this.generation || this.status !== 'preparing';
       if (evaluateFirst) for (const run of runs) await this.evaluate(generation, run);
-      if (generation !== this.generation) return;
+      if (superseded()) return;
       // Each run's step compiled before its first step ('compile-progress': pipelines made asynchronously).
       for (const run of runs) {
         await run.prepare((p) => this.post({ type: 'compile-progress', ...p }));
-        if (generation !== this.generation) return;
+        if (superseded()) return;
       }
       const trainable = runs.some((r) => r.state === 'active');
       if (trainable && !paused) this.post({ type: 'compile-progress', phase: 'first-step', done: 0, total: 1 });
