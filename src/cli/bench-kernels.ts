@@ -1,4 +1,4 @@
-// `npm run bench:kernels -- [--out F.json] [--quick] [--tuning-only]`: times the kernels on the Node WebGPU adapter
+// `npm run bench:kernels -- [--out F.json] [--quick] [--tuning-only] [--rounds N]`: times the kernels on the Node WebGPU adapter
 // (WEBGPU_ADAPTER picks one, e.g. swiftshader), prints tables and writes
 // {"adapter": "...", "timer": "...", "matmul": [...], "attention": [...]}. Matmul rows time the launch the
 // training graph makes (split along K when the grid is small: `split`), and beside it, interleaved, the
@@ -22,6 +22,8 @@ interface Args {
   quick: boolean;
   /** Only the tuning section (skip the matmul and attention tables). */
   tuningOnly: boolean;
+  /** Interleaved default/tuned rounds per shape (default 5, 3 when quick). */
+  rounds?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -29,8 +31,13 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
     else if (argv[i] === '--tuning-only') args.tuningOnly = true;
+    else if (argv[i] === '--rounds' && argv[i + 1]) {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`bench:kernels: --rounds ${argv[i]} must be a positive integer`);
+      args.rounds = n;
+    }
     else if (argv[i] === '--out' && argv[i + 1]) args.out = argv[++i];
-    else throw new Error(`bench:kernels: unknown argument "${argv[i]}" (usage: --out F.json [--quick] [--tuning-only])`);
+    else throw new Error(`bench:kernels: unknown argument "${argv[i]}" (usage: --out F.json [--quick] [--tuning-only] [--rounds N])`);
   }
   return args;
 }
@@ -48,7 +55,7 @@ export interface TuningRow {
 const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Tune the model shapes (mode from WEBGPU_TUNE), then time default against tuned per shape, interleaved. */
-async function benchTuning(gpu: Gpu, timer: GpuTimer, quick: boolean) {
+async function benchTuning(gpu: Gpu, timer: GpuTimer, quick: boolean, roundsArg?: number) {
   const mode = tuneMode();
   if (mode === 'off') {
     console.log('tuning: off (WEBGPU_TUNE=off)');
@@ -64,7 +71,7 @@ async function benchTuning(gpu: Gpu, timer: GpuTimer, quick: boolean) {
     const ms = Object.entries(c.medians).map(([v, t]) => `${v} ${t.toFixed(2)}`).join(', ');
     console.log(`  ${c.shapeClass.padEnd(22)} -> ${c.winner.padEnd(8)} (${ms} ms; ${c.rounds} rounds)`);
   }
-  const rounds = quick ? 3 : 5;
+  const rounds = roundsArg ?? (quick ? 3 : 5);
   const repeats = isSoftwareAdapter(gpu.adapterName) ? 3 : 20;
   const rows: TuningRow[] = [];
   console.log(`\ndefault vs tuned (median of ${rounds} interleaved rounds, ${repeats} runs each)`);
@@ -99,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
   if (!args.tuningOnly) console.log();
   const attention = args.tuningOnly ? [] : await benchAttention(gpu, timer, args);
   if (!args.tuningOnly) console.log();
-  const tuning = await benchTuning(gpu, timer, args.quick);
+  const tuning = await benchTuning(gpu, timer, args.quick, args.rounds);
 
   if (gpu.uncapturedErrors.length > 0) throw new Error(`GPU errors during the bench:\n${gpu.uncapturedErrors.join('\n')}`);
   const report = { adapter: gpu.adapterName, timer: timer.method, matmul, attention, tuning };
