@@ -235,14 +235,19 @@ export function isSoftwareAdapter(adapterName: string): boolean {
 
 /**
  * A VariantTimer on `gpu`: each shape's operands made once (zeros: timing only), the launch the training
- * graph makes (matmulDispatches, split along K by default) timed with the GPU timer, `repeats` runs per
- * sample after one warm-up. `destroy` frees the operands and the timer.
+ * graph makes (matmulDispatches, split along K by default) timed with the GPU timer. Runs per sample:
+ * enough for `sampleMs` (from a first, discarded sample of the shape: it also takes the first touch of
+ * the operands, which would otherwise penalize whichever candidate ran first), at least `minRepeats`, at
+ * most 100. (Fixed 3 runs of a 1 ms product on lavapipe gave 2.5x differences between identical launches.)
+ * `destroy` frees the operands and the timer.
  */
-export function gpuVariantTimer(gpu: Gpu, repeats = isSoftwareAdapter(gpu.adapterName) ? 3 : 10): { time: VariantTimer; destroy: () => void } {
+export function gpuVariantTimer(
+  gpu: Gpu, sampleMs = isSoftwareAdapter(gpu.adapterName) ? 30 : 1, minRepeats = isSoftwareAdapter(gpu.adapterName) ? 3 : 10,
+): { time: VariantTimer; destroy: () => void } {
   const owner = gpu.owner.child('tuning');
   const tuneGpu = ownedBy(gpu, owner);
   const timer = createGpuTimer(tuneGpu);
-  const operands = new Map<string, ReturnType<typeof makeOperands>>();
+  const operands = new Map<string, ReturnType<typeof makeOperands> & { repeats: number }>();
   function makeOperands(shape: TuneShape) {
     const s = resolveMatmul(shape);
     const size = (rows: number, ld: number, stride: number) => (s.batch - 1) * stride + rows * ld;
@@ -255,8 +260,12 @@ export function gpuVariantTimer(gpu: Gpu, repeats = isSoftwareAdapter(gpu.adapte
   return {
     async time(variant, shape) {
       const key = JSON.stringify(resolveMatmul(shape));
-      if (!operands.has(key)) operands.set(key, makeOperands(shape));
-      const { a, b, c } = operands.get(key)!;
+      if (!operands.has(key)) {
+        const made = makeOperands(shape);
+        const once = await timer.time(matmulDispatches(tuneGpu, made.c, made.a, made.b, { ...shape, variant: 'auto' }), 1, 2);
+        operands.set(key, { ...made, repeats: Math.min(100, Math.max(minRepeats, Math.ceil(sampleMs / Math.max(once, 1e-3)))) });
+      }
+      const { a, b, c, repeats } = operands.get(key)!;
       return timer.time(matmulDispatches(tuneGpu, c, a, b, { ...shape, variant }), repeats, 1);
     },
     destroy() {
