@@ -3,6 +3,7 @@
 // value. The settings are src/experiments/sweep.ts's SWEEP_PARAMS, as `cli experiment --sweep`.
 import { useRef, useState } from 'react';
 import { CartesianGrid, ErrorBar, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { niceTicks, tickDecimals } from '../chart-data.ts';
 import { SWEEP_PARAMS } from '../../experiments/sweep.ts';
 import { useClient, usePlayground } from '../context.ts';
 import { configLocked } from '../status.ts';
@@ -83,6 +84,15 @@ export function SweepSection({ data }: { data: ExperimentData }) {
 }
 
 function SweepChart({ rows, dataKey, sd, name, color }: { rows: Record<string, unknown>[]; dataKey: string; sd: string; name: string; color: string }) {
+  // Round ticks over the points with their ± sd bars.
+  const ends = rows.flatMap((r) => {
+    const [y, e] = [r[dataKey], r[sd]];
+    if (typeof y !== 'number' || !Number.isFinite(y)) return [];
+    const spread = typeof e === 'number' && Number.isFinite(e) ? e : 0;
+    return [y - spread, y + spread];
+  });
+  const { ticks, domain } = niceTicks(Math.min(...ends), Math.max(...ends), 4);
+  const decimals = tickDecimals(ticks);
   return (
     <div className="exp-sweep-chart" data-testid={`sweep-chart-${dataKey}`}>
       <h3>{name}</h3>
@@ -90,7 +100,7 @@ function SweepChart({ rows, dataKey, sd, name, color }: { rows: Record<string, u
         <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#e5e7eb" />
           <XAxis dataKey="label" type="category" tick={{ fontSize: 12 }} />
-          <YAxis domain={['auto', 'auto']} tick={{ fontSize: 12 }} width={52} tickFormatter={(v: number) => v.toFixed(3)} />
+          <YAxis domain={ends.length ? domain : ['auto', 'auto']} ticks={ends.length ? ticks : undefined} tick={{ fontSize: 12 }} width={52} tickFormatter={(v: number) => v.toFixed(decimals)} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
           <Line className={`sweep-line sweep-line-${dataKey}`} name={name} dataKey={dataKey} stroke={color} strokeWidth={2} dot={{ r: 4 }} isAnimationActive={false}>
             <ErrorBar dataKey={sd} width={6} stroke={color} />
