@@ -3,6 +3,7 @@
 // against a hand computation, steps-to-target, the sweep's specs and points, a metrics JSONL as one run,
 // the seeds default per adapter, and opening files (errors naming the file).
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { expandSeeds, seedGroupOf, seedLabel, suggestedSeeds } from '../../src/ui/experiments/seed-runs.ts';
 import { bandRows, experimentView, metricsResult, pageResults, sweepFromLabels, sweepView } from '../../src/ui/experiments/results.ts';
 import { ExperimentClient, sweepSpecProblems } from '../../src/ui/experiments/experiment-client.ts';
@@ -180,7 +181,7 @@ describe('opening files and muting', () => {
     const store = createPlaygroundStore(microValues());
     const client = new ExperimentClient(store, () => {}, () => {});
     const file = (name: string, text: string) => ({ name, text: async () => text });
-    await client.openFile(file('a.json', '{"kind": "experiment", "version": 1, "runs": []}'));
+    await client.openFile(file('a.json', readFileSync('test/fixtures/experiments/micro-report.json', 'utf8')));
     expect(store.getState().experiments.opened?.name).toBe('a.json');
     await client.openFile(file('b.json', '{"kind": '));
     expect(store.getState().experiments.openError).toMatch(/^b\.json: not valid JSON/);

@@ -3,22 +3,14 @@
 // shape does not change any sum's order, so the metrics are identical, not just close).
 import { describe, expect, it } from 'vitest';
 import { testGpu } from '../helpers/gpu.ts';
-import { validateModelConfig } from '../../src/model/config.ts';
 import { Trainer, type StepMetrics } from '../../src/train/trainer.ts';
-import { prepareData } from '../../src/train/data.ts';
+import { microBatches, microConfig, microOptions, trainSteps } from '../helpers/micro-trainer.ts';
 import type { MatmulChoice } from '../../src/gpu/kernels/matmul.ts';
 
-const data = prepareData({ kind: 'reverse', symbols: 12 }, { seed: 3, vocab: 280, maxLen: 16, batchTokens: 256, devPairs: 20 });
-const batches = [...data.train.epoch(0)].slice(0, 2);
-const config = validateModelConfig({ variant: 'weighted', weighting: 'projected', vocab: data.tokenizer.vocabSize, dModel: 16, branches: 4, dFF: 32, encLayers: 1, decLayers: 1, maxLen: 16, dropout: 0.1, labelSmoothing: 0.1 });
-const options = { seed: 5, gradClip: 1, lrScale: 1, warmup: 4, kappaWarmup: 2, steps: 8, freezeSteps: 0 };
-
+const batches = microBatches(2);
+const [config, options] = [microConfig, microOptions];
 async function run(trainer: Trainer): Promise<StepMetrics[]> {
-  const out: StepMetrics[] = [];
-  trainer.onMetrics = (m) => out.push(m);
-  for (const b of batches) trainer.trainStep(b);
-  await trainer.flush();
-  await trainer.checkGpu();
+  const out = await trainSteps(trainer, batches);
   trainer.destroy();
   return out;
 }
